@@ -1,0 +1,51 @@
+import type { NodeAddress } from './node-address.js'
+
+/** Whoever waits for a request's reply (a client session, or a fan-out gathering parts). */
+export interface RequestOwner {
+  /** Called once, when `req.reply` holds the final reply bytes. */
+  onRequestDone (req: BackendRequest): void
+  /** True once nobody wants the reply any more (the client disconnected). */
+  readonly closed: boolean
+}
+
+/**
+ * One command on its way to the cluster. It is also the client's place in its reply queue,
+ * so a request costs one object, not a request plus a callback closure.
+ */
+export class BackendRequest {
+  /** The final reply bytes, set just before `owner.onRequestDone`. */
+  reply: Buffer | null = null
+  /** MOVED/ASK redirects and retries taken so far (bounded by maxRedirects). */
+  redirects = 0
+  /** Node named by an ASK redirect: the next attempt goes there, preceded by ASKING. */
+  askNode: NodeAddress | null = null
+  /** Time (ms) after which a waiting request gives up; 0 while it never had to wait. */
+  deadline = 0
+  /** performance.now() when first received, for latency metrics. */
+  readonly startedAt: number
+  /** performance.now() when last written to a node, for the backend timeout. */
+  sentAt = 0
+  /** The node it was last written to. */
+  node: NodeAddress | null = null
+  /** Free for the owner (e.g. a part index in a split command). */
+  tag = 0
+
+  constructor (
+    /** Command and arguments, as received. */
+    readonly args: Buffer[],
+    /** Hash slot of its keys, or -1 for a keyless request sent to a chosen node. */
+    readonly slot: number,
+    /** Safe to send again after a lost connection (the command never writes). */
+    readonly readOnly: boolean,
+    readonly owner: RequestOwner,
+    /** For keyless requests: the node to send to. */
+    public target: NodeAddress | null = null
+  ) {
+    this.startedAt = performance.now()
+  }
+
+  /** The owner no longer wants the reply: never (re)send it. */
+  get cancelled (): boolean {
+    return this.owner.closed
+  }
+}

@@ -1,0 +1,205 @@
+import net from 'node:net'
+import type { BackendRequest } from './backend-request.js'
+import type { NodeAddress } from './node-address.js'
+import { parseNodeAddress } from './node-address.js'
+import { ReplyFramer, type ReplySink } from '../resp/reply-framer.js'
+import { RequestEncoder } from '../resp/encode-request.js'
+import { encodeCommand } from '../resp/encode.js'
+import { RingQueue } from '../util/ring-queue.js'
+import { tickBatcher, type Flushable } from '../util/tick-batcher.js'
+
+/** What a link reports to whoever routes requests (the dispatcher). */
+export interface LinkListener {
+  /** A reply for `req` arrived (any reply, errors and redirects included). */
+  onLinkReply (link: NodeLink, req: BackendRequest, reply: Buffer): void
+  /**
+   * The link is gone. `unwritten` never reached the node (safe to send anywhere);
+   * `inFlight` were written and not answered (their outcome is unknown).
+   */
+  onLinkDown (link: NodeLink, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void
+  /** The handshake finished; the link carries requests. */
+  onLinkUp (link: NodeLink): void
+}
+
+/** How a link introduces itself to its node. */
+export interface LinkOptions {
+  connectTimeoutMs: number
+  /** RESP protocol the link speaks; 3 sends `HELLO 3` first so RESP3 replies pass through. */
+  protocol: 2 | 3
+  /** Sends READONLY so a replica serves reads. */
+  readOnly: boolean
+  username?: string
+  password?: string
+}
+
+type LinkState = 'connecting' | 'ready' | 'closed'
+
+/** Marks handshake and ASKING entries in the FIFO: their replies are consumed here. */
+interface InternalEntry { internal: true, expectOk: boolean, what: string }
+const ASKING: InternalEntry = { internal: true, expectOk: false, what: 'ASKING' }
+const ASKING_BYTES = encodeCommand(['ASKING'])
+
+/**
+ * One multiplexed TCP connection to one node. Requests from many clients share it: they are
+ * written in order, coalesced once per event-loop turn, and replies are matched back by
+ * position (Redis answers each connection strictly in order). Replies are framed, never
+ * decoded, and handed to the listener as raw slices.
+ */
+export class NodeLink implements Flushable, ReplySink {
+  flushQueued = false
+  private state: LinkState = 'connecting'
+  private readonly socket: net.Socket
+  private readonly framer = new ReplyFramer(this)
+  private readonly encoder = new RequestEncoder()
+  /** Written, awaiting replies, in order. */
+  private readonly inFlight = new RingQueue<BackendRequest | InternalEntry>(64)
+  /** Accepted but not yet written (this turn's batch, or everything while connecting). */
+  private outbox: BackendRequest[] = []
+  private connectTimer: NodeJS.Timeout | null = null
+
+  constructor (
+    readonly address: NodeAddress,
+    private readonly options: LinkOptions,
+    private readonly listener: LinkListener
+  ) {
+    const target = parseNodeAddress(address)
+    this.socket = new net.Socket()
+    this.socket.setNoDelay(true) // essential: without it pipelined throughput collapses (Nagle + delayed ACK)
+    this.socket.setKeepAlive(true, 10_000)
+    this.socket.on('connect', () => { this.onConnect() })
+    this.socket.on('data', (chunk: Buffer) => { this.framer.feed(chunk) })
+    this.socket.on('error', (err: Error) => { this.close(`${err.message}`) })
+    this.socket.on('close', () => { this.close('connection closed by node') })
+    this.connectTimer = setTimeout(() => { this.close(`connect timeout after ${options.connectTimeoutMs} ms`) }, options.connectTimeoutMs)
+    if (target === null) {
+      queueMicrotask(() => { this.close(`invalid node address ${address}`) })
+    } else {
+      this.socket.connect(target.port, target.host)
+    }
+  }
+
+  /** True once the handshake is done and until the link closes. */
+  get ready (): boolean { return this.state === 'ready' }
+  /** True once closed for good; a closed link is replaced, never reopened. */
+  get closed (): boolean { return this.state === 'closed' }
+  /** RESP version spoken on this link. */
+  get protocol (): 2 | 3 { return this.options.protocol }
+  /** Requests accepted and not yet answered. */
+  get pendingCount (): number { return this.inFlight.length + this.outbox.length }
+
+  /** Send time of the oldest unanswered request (for the backend timeout), or 0. */
+  oldestSentAt (): number {
+    for (let i = 0; i < this.inFlight.length; i++) {
+      const e = this.inFlight.at(i) as BackendRequest | InternalEntry
+      if (!('internal' in e)) return e.sentAt
+    }
+    return 0
+  }
+
+  /** Queues `req`; it is written at the end of this event-loop turn. */
+  send (req: BackendRequest): void {
+    this.outbox.push(req)
+    if (this.state === 'ready') tickBatcher.mark(this)
+  }
+
+  /** Writes everything queued this turn in one syscall. */
+  flush (): void {
+    if (this.state !== 'ready' || this.outbox.length === 0) return
+    const batch = this.outbox
+    this.outbox = []
+    const now = performance.now()
+    for (let i = 0; i < batch.length; i++) {
+      const req = batch[i]
+      // A client that left while its request waited here: drop it, never send it later.
+      if (req.cancelled) continue
+      if (req.askNode !== null) {
+        this.encoder.pushRaw(ASKING_BYTES)
+        this.inFlight.push(ASKING)
+        req.askNode = null
+      }
+      this.encoder.push(req.args)
+      req.sentAt = now
+      req.node = this.address
+      this.inFlight.push(req)
+    }
+    if (this.encoder.size === 0) return
+    const parts = this.encoder.take()
+    if (parts.length === 1) {
+      this.socket.write(parts[0])
+    } else {
+      this.socket.cork()
+      for (const p of parts) this.socket.write(p)
+      this.socket.uncork()
+    }
+  }
+
+  /** @internal ReplySink */
+  onReply (reply: Buffer): void {
+    const entry = this.inFlight.shift()
+    if (entry === undefined) {
+      this.close('reply without a request (stream out of sync)')
+      return
+    }
+    if ('internal' in entry) {
+      if (entry.expectOk && reply[0] === 0x2d) {
+        this.close(`${entry.what} failed: ${reply.toString('latin1').trim()}`)
+      } else if (entry.expectOk && this.inFlight.length === 0 && this.state === 'connecting') {
+        this.becomeReady()
+      }
+      return
+    }
+    this.listener.onLinkReply(this, entry, reply)
+  }
+
+  /** @internal ReplySink */
+  onFramingError (detail: string): void {
+    this.close(`unparseable reply from node: ${detail}`)
+  }
+
+  /** Closes the link and hands every pending request back to the listener. */
+  close (reason: string): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer)
+    this.connectTimer = null
+    this.socket.destroy()
+    this.framer.reset()
+    const inFlight: BackendRequest[] = []
+    for (let e = this.inFlight.shift(); e !== undefined; e = this.inFlight.shift()) {
+      if (!('internal' in e)) inFlight.push(e)
+    }
+    const unwritten = this.outbox
+    this.outbox = []
+    this.listener.onLinkDown(this, unwritten, inFlight, reason)
+  }
+
+  private onConnect (): void {
+    if (this.state !== 'connecting') return
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer)
+    this.connectTimer = null
+    const handshake: Buffer[] = []
+    const { protocol, username, password, readOnly } = this.options
+    if (protocol === 3) {
+      handshake.push(encodeCommand(password ? ['HELLO', '3', 'AUTH', username || 'default', password] : ['HELLO', '3']))
+      this.inFlight.push({ internal: true, expectOk: true, what: 'HELLO 3' })
+    } else if (password) {
+      handshake.push(encodeCommand(username ? ['AUTH', username, password] : ['AUTH', password]))
+      this.inFlight.push({ internal: true, expectOk: true, what: 'AUTH' })
+    }
+    if (readOnly) {
+      handshake.push(encodeCommand(['READONLY']))
+      this.inFlight.push({ internal: true, expectOk: true, what: 'READONLY' })
+    }
+    if (handshake.length === 0) {
+      this.becomeReady()
+      return
+    }
+    this.socket.write(Buffer.concat(handshake))
+  }
+
+  private becomeReady (): void {
+    this.state = 'ready'
+    this.listener.onLinkUp(this)
+    if (this.outbox.length > 0) tickBatcher.mark(this)
+  }
+}

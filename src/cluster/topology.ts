@@ -1,0 +1,114 @@
+import { SLOT_COUNT } from './key-slot.js'
+import type { NodeAddress } from './node-address.js'
+import type { ClusterView } from './cluster-view.js'
+
+/** A master and its replicas: what serves a range of slots. */
+export interface Shard {
+  master: NodeAddress
+  replicas: NodeAddress[]
+  /** True when the view flags the master failed or suspected: wait rather than send. */
+  masterFailing: boolean
+}
+
+/**
+ * The slot map: slot → shard. It only changes through `apply` (a refreshed view) and
+ * `moveSlot` (a MOVED redirect); it never forgets a slot because of an empty or failed
+ * answer, which is the refresher's job to filter out.
+ */
+export class Topology {
+  private readonly slots: (Shard | undefined)[] = new Array<Shard | undefined>(SLOT_COUNT)
+  private shards: Shard[] = []
+  private knownNodes = new Set<NodeAddress>()
+  private version = 0
+  private readonly listeners: (() => void)[] = []
+
+  /** Increases on every change; lets waiters know something moved. */
+  get generation (): number { return this.version }
+
+  /** The shard serving `slot`, if known. */
+  shardFor (slot: number): Shard | undefined {
+    return this.slots[slot]
+  }
+
+  /** The master serving `slot`, if known. */
+  masterFor (slot: number): NodeAddress | undefined {
+    return this.slots[slot]?.master
+  }
+
+  /** Every master that serves at least one slot. */
+  masters (): NodeAddress[] {
+    return this.shards.map(s => s.master)
+  }
+
+  /** Every node of the last applied view (masters, replicas, slotless ones). */
+  nodes (): NodeAddress[] {
+    return [...this.knownNodes]
+  }
+
+  /** The shards of the last applied view. */
+  allShards (): readonly Shard[] {
+    return this.shards
+  }
+
+  /** Number of slots with a known owner. */
+  coveredSlots (): number {
+    let n = 0
+    for (let i = 0; i < SLOT_COUNT; i++) if (this.slots[i] !== undefined) n++
+    return n
+  }
+
+  /** Registers a callback run after every change. */
+  onChange (listener: () => void): void {
+    this.listeners.push(listener)
+  }
+
+  /** Replaces the map with `view` (chosen by chooseView). */
+  apply (view: ClusterView): void {
+    const byId = new Map(view.nodes.map(n => [n.id, n]))
+    const shardById = new Map<string, Shard>()
+    for (const n of view.nodes) {
+      if (n.role !== 'master' || n.slots.length === 0 || n.unusable) continue
+      shardById.set(n.id, { master: n.address, replicas: [], masterFailing: n.failed })
+    }
+    for (const n of view.nodes) {
+      if (n.role !== 'replica' || n.masterId === null || n.unusable || n.failed) continue
+      const shard = shardById.get(n.masterId)
+      if (shard !== undefined && byId.has(n.masterId)) shard.replicas.push(n.address)
+    }
+    const next: (Shard | undefined)[] = new Array<Shard | undefined>(SLOT_COUNT)
+    for (const n of view.nodes) {
+      const shard = shardById.get(n.id)
+      if (shard === undefined) continue
+      for (const [a, b] of n.slots) for (let s = a; s <= b; s++) next[s] = shard
+    }
+    // Keep what we knew for slots the new view leaves unowned: "never drop a slot map for
+    // an empty answer" applies slot by slot too.
+    for (let s = 0; s < SLOT_COUNT; s++) {
+      this.slots[s] = next[s] ?? this.slots[s]
+    }
+    this.shards = [...shardById.values()]
+    this.knownNodes = new Set(view.nodes.filter(n => !n.unusable).map(n => n.address))
+    this.changed()
+  }
+
+  /**
+   * Records a MOVED redirect: `slot` is served by `node` now. The rest of the map is fixed
+   * by the refresh the redirect also triggers.
+   */
+  moveSlot (slot: number, node: NodeAddress): void {
+    if (this.slots[slot]?.master === node) return
+    let shard = this.shards.find(s => s.master === node)
+    if (shard === undefined) {
+      shard = { master: node, replicas: [], masterFailing: false }
+      this.shards.push(shard)
+      this.knownNodes.add(node)
+    }
+    this.slots[slot] = shard
+    this.changed()
+  }
+
+  private changed (): void {
+    this.version++
+    for (const l of this.listeners) l()
+  }
+}

@@ -1,0 +1,74 @@
+import { keySlot } from '../cluster/key-slot.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
+import { hasValidArity, isReadOnly, type CommandSpec } from './command-spec.js'
+import type { CommandTable } from './command-table.js'
+import { extractKeys } from './extract-keys.js'
+
+/**
+ * What to do with one request (DESIGN.md, "The hot path"):
+ * - `single`: every key in one slot → that slot's node;
+ * - `any-node`: keyless and the same on every node (COMMAND, keyless scripts) → one master;
+ * - `local`: answered by slotgate itself, by handler name;
+ * - `reject`: a Redis-style error, sent without touching the cluster.
+ */
+export type RoutePlan =
+  | { kind: 'single', slot: number, readOnly: boolean, spec: CommandSpec }
+  | { kind: 'any-node', readOnly: boolean, spec: CommandSpec }
+  | { kind: 'local', name: string, spec: CommandSpec }
+  | { kind: 'reject', error: string }
+
+/**
+ * Commands slotgate answers itself because a single node would answer them about the
+ * connection, not the keyspace (PING, HELLO, CLIENT SETNAME ...), or because only slotgate
+ * can answer for the whole cluster (INFO).
+ */
+export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
+  'ping', 'echo', 'quit', 'select', 'hello', 'time', 'info', 'readonly', 'readwrite',
+  'client|setname', 'client|getname', 'client|id'
+])
+
+/**
+ * Keyless commands whose answer does not depend on which node gives it, so any master will
+ * do. Scripts and functions with zero keys go here too: in a cluster they cannot touch
+ * keys reliably anyway, and the node reports its own errors (e.g. a bad numkeys).
+ */
+const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
+  'command', 'command|count', 'command|info', 'command|docs', 'command|list', 'command|getkeys',
+  'command|getkeysandflags', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'
+])
+
+/**
+ * Turns a request into a plan. Pure: looks at the command table and the arguments only.
+ * Checks run in a single node's order: unknown command, arity, then keys and slots.
+ */
+export function routeCommand (table: CommandTable, args: readonly Buffer[]): RoutePlan {
+  const spec = table.lookup(args as Buffer[])
+  if (spec === undefined) {
+    return { kind: 'reject', error: ReplyStrings.unknownCommand(args[0].toString('latin1'), args.slice(1)) }
+  }
+  if (spec.subcommands.size > 0) {
+    // A container (CLIENT, CONFIG, ...) needs a known subcommand, as Redis checks.
+    if (args.length < 2) return { kind: 'reject', error: ReplyStrings.wrongArity(spec.name) }
+    return { kind: 'reject', error: ReplyStrings.unknownSubcommand(args[1].toString('latin1'), spec.name) }
+  }
+  if (!hasValidArity(spec, args.length)) {
+    return { kind: 'reject', error: ReplyStrings.wrongArity(spec.name.replace('|', ' ')) }
+  }
+  if (LOCAL_COMMANDS.has(spec.name)) return { kind: 'local', name: spec.name, spec }
+  const readOnly = isReadOnly(spec)
+  const keys = extractKeys(spec, args)
+  if (keys === null) {
+    // Malformed key arguments (e.g. numkeys larger than argc): the node will answer with
+    // Redis' exact error without running anything, so let one answer.
+    return { kind: 'any-node', readOnly, spec }
+  }
+  if (keys.length === 0) {
+    if (ANY_NODE_COMMANDS.has(spec.name)) return { kind: 'any-node', readOnly, spec }
+    return { kind: 'reject', error: ReplyStrings.notSupported(spec.name.replace('|', ' ')) }
+  }
+  const slot = keySlot(args[keys[0]])
+  for (let i = 1; i < keys.length; i++) {
+    if (keySlot(args[keys[i]]) !== slot) return { kind: 'reject', error: ReplyStrings.crossSlot }
+  }
+  return { kind: 'single', slot, readOnly, spec }
+}

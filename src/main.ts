@@ -1,0 +1,147 @@
+import type { Logger } from 'pino'
+import { ControlPlane } from './cluster/control-plane.js'
+import { LinkPool } from './cluster/link-pool.js'
+import { RequestDispatcher } from './cluster/request-dispatcher.js'
+import { Topology } from './cluster/topology.js'
+import { TopologyRefresher, type RefreshTrigger } from './cluster/topology-refresher.js'
+import { CommandTable } from './commands/command-table.js'
+import type { SlotgateConfig } from './config/schema.js'
+import { RespServer } from './server/resp-server.js'
+import type { SessionContext } from './session/client-session.js'
+import type { InfoSource } from './session/format-info.js'
+import { SLOTGATE_VERSION } from './version.js'
+
+/** A running slotgate, as tests, the demo and the CLI hold it. */
+export interface Slotgate {
+  /** The RESP port actually bound (useful with port 0). */
+  readonly port: number
+  readonly topology: Topology
+  readonly dispatcher: RequestDispatcher
+  readonly server: RespServer
+  /** Resolves once the slot map is loaded (and the cluster's command table read). */
+  readonly ready: Promise<void>
+  /** Stops everything this instance started. */
+  close (): Promise<void>
+}
+
+/** Multiplier on the cluster's node timeout for the default failover deadline. */
+const AUTO_DEADLINE_FACTOR = 2.5
+/** Used until the cluster's node timeout is known (Redis' default 15 s × 2.5 + margin). */
+const FALLBACK_DEADLINE_MS = 40_000
+
+/**
+ * Wires slotgate together (the only place that does): config → control plane → topology →
+ * links → server. The listener opens at once; until a seed answers, commands wait (bounded
+ * by the failover deadline) while the refresher keeps trying.
+ */
+export async function startSlotgate (config: SlotgateConfig, logger: Logger): Promise<Slotgate> {
+  const control = new ControlPlane({
+    connectTimeoutMs: config.connectTimeoutMs,
+    commandTimeoutMs: Math.max(config.commandTimeoutMs, 1000),
+    username: config.clusterUsername,
+    password: config.clusterPassword
+  })
+  const topology = new Topology()
+  const dispatchOptions = {
+    maxRedirects: config.maxRedirects,
+    failoverDeadlineMs: config.failoverDeadlineMs > 0 ? config.failoverDeadlineMs : FALLBACK_DEADLINE_MS,
+    retryBackoffMs: config.retryBackoffMs
+  }
+  const dispatcher = new RequestDispatcher(topology, null, dispatchOptions)
+  const pool = new LinkPool({
+    connectTimeoutMs: config.connectTimeoutMs,
+    commandTimeoutMs: config.commandTimeoutMs,
+    username: config.clusterUsername,
+    password: config.clusterPassword
+  }, dispatcher)
+  const refresher = new TopologyRefresher(topology, control, {
+    seeds: config.seeds,
+    intervalMs: config.topologyRefreshIntervalMs,
+    debounceMs: config.topologyRefreshDebounceMs
+  }, {
+    onRefresh (trigger: RefreshTrigger, outcome, detail) {
+      const level = outcome === 'failed' ? 'warn' : outcome === 'updated' ? 'info' : 'debug'
+      logger[level]({ trigger, outcome, detail, coveredSlots: topology.coveredSlots() }, 'topology refresh')
+    }
+  })
+  dispatcher.attach(pool, trigger => { refresher.request(trigger) })
+  topology.onChange(() => {
+    const nodes = new Set(topology.nodes())
+    pool.retain(nodes)
+  })
+
+  let redisVersion = '7.0.0'
+  const info: InfoSource = {
+    get redisVersion () { return redisVersion },
+    slotgateVersion: SLOTGATE_VERSION,
+    port: config.port,
+    startedAt: Date.now(),
+    connectedClients: () => server.clientCount,
+    masterKeyspaces: async () => {
+      const answers = await Promise.allSettled(topology.masters().map(async m => String(await control.call(m, 'INFO', 'keyspace'))))
+      return answers.flatMap(a => a.status === 'fulfilled' ? [a.value] : [])
+    }
+  }
+  const ctx: SessionContext = {
+    table: CommandTable.fromSnapshot(),
+    dispatcher,
+    topology,
+    info,
+    limits: { maxBulkBytes: config.maxRequestBytes, maxMultibulkLength: config.maxMultibulkLength },
+    onProtocolError (detail) { logger.debug({ detail }, 'client protocol error') }
+  }
+  const server = new RespServer({ port: config.port, bind: config.bind, maxClients: config.maxClients }, ctx)
+  const port = await server.listen()
+  logger.info({ port, bind: config.bind, seeds: config.seeds }, 'slotgate listening')
+
+  let stopped = false
+  const ready = (async () => {
+    // Until one seed answers, retry: slotgate serves (commands wait) but is not ready.
+    for (let attempt = 0; !stopped; attempt++) {
+      if (await refresher.refreshNow('startup')) break
+      await sleep(Math.min(2000, 100 * 2 ** attempt))
+    }
+    if (stopped) return
+    refresher.start()
+    const node = topology.masters()[0]
+    try {
+      ctx.table = CommandTable.fromCommandReply(await control.call(node, 'COMMAND') as unknown[])
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'COMMAND failed; using the bundled command table')
+    }
+    try {
+      const v = /redis_version:([^\r\n]+)/.exec(String(await control.call(node, 'INFO', 'server')))
+      if (v !== null) redisVersion = v[1]
+      if (config.failoverDeadlineMs === 0) {
+        const reply = await control.call(node, 'CONFIG', 'GET', 'cluster-node-timeout') as string[]
+        const nodeTimeout = Number(reply[1])
+        if (nodeTimeout > 0) dispatchOptions.failoverDeadlineMs = Math.round(nodeTimeout * AUTO_DEADLINE_FACTOR)
+      }
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'could not read the cluster\'s version or node timeout')
+    }
+    logger.info({ masters: topology.masters(), coveredSlots: topology.coveredSlots(), commands: ctx.table.size,
+      failoverDeadlineMs: dispatchOptions.failoverDeadlineMs }, 'slotgate ready')
+  })()
+
+  return {
+    port,
+    topology,
+    dispatcher,
+    server,
+    ready,
+    async close () {
+      stopped = true
+      refresher.stop()
+      await server.stopAccepting().catch(() => undefined)
+      server.closeAll()
+      dispatcher.close()
+      pool.close()
+      control.close()
+    }
+  }
+}
+
+async function sleep (ms: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}

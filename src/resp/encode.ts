@@ -1,0 +1,58 @@
+/**
+ * RESP encoders for replies slotgate makes itself (local commands, merges, errors).
+ * Values stay Buffers; only lengths and integers are formatted as text.
+ */
+
+const CRLF = Buffer.from('\r\n')
+
+/** `+text\r\n` — text must not contain CR/LF. */
+export function simpleString (text: string): Buffer {
+  return Buffer.from(`+${text}\r\n`)
+}
+
+/** `-message\r\n`; CR/LF in the message are replaced by spaces so the frame stays valid. */
+export function errorReply (message: string): Buffer {
+  return Buffer.from(`-${message.replace(/[\r\n]+/g, ' ')}\r\n`)
+}
+
+/** `:n\r\n` */
+export function integerReply (n: number | bigint): Buffer {
+  return Buffer.from(`:${n}\r\n`)
+}
+
+/** `$len\r\n<bytes>\r\n`, or the RESP2 null bulk for null. */
+export function bulkReply (value: Buffer | string | null): Buffer {
+  if (value === null) return NULL_BULK
+  const body = typeof value === 'string' ? Buffer.from(value) : value
+  return Buffer.concat([Buffer.from(`$${body.length}\r\n`), body, CRLF])
+}
+
+/** `*n\r\n` followed by already-encoded elements. */
+export function arrayReply (encodedElements: readonly Buffer[]): Buffer {
+  return Buffer.concat([Buffer.from(`*${encodedElements.length}\r\n`), ...encodedElements])
+}
+
+/** An array of bulk strings. */
+export function bulkArrayReply (values: readonly (Buffer | string | null)[]): Buffer {
+  return arrayReply(values.map(bulkReply))
+}
+
+/** Encodes a request (`*n` of bulks) into one buffer, for internal requests. */
+export function encodeCommand (args: readonly (Buffer | string)[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)]
+  for (const a of args) {
+    const b = typeof a === 'string' ? Buffer.from(a) : a
+    parts.push(Buffer.from(`$${b.length}\r\n`), b, CRLF)
+  }
+  return Buffer.concat(parts)
+}
+
+/** Pre-encoded constant replies (STYLE: never re-encode a constant on the hot path). */
+export const OK = Buffer.from('+OK\r\n')
+export const PONG = Buffer.from('+PONG\r\n')
+export const QUEUED = Buffer.from('+QUEUED\r\n')
+export const NULL_BULK = Buffer.from('$-1\r\n')
+export const NULL_ARRAY = Buffer.from('*-1\r\n')
+export const EMPTY_ARRAY = Buffer.from('*0\r\n')
+export const ZERO = Buffer.from(':0\r\n')
+export const ONE = Buffer.from(':1\r\n')

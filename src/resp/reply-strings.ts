@@ -1,0 +1,33 @@
+/**
+ * Every error string slotgate itself sends to clients, in one place (the Envoy redis proxy's
+ * lesson): wording is reviewed here, and tests import the same constants.
+ * Redis' own errors (passed through from nodes) are not here.
+ */
+export const ReplyStrings = {
+  protocolError: (detail: string) => `ERR Protocol error: ${detail}`,
+  unknownCommand: (name: string, args: readonly Buffer[]) =>
+    `ERR unknown command '${printable(name)}', with args beginning with: ${args.slice(0, 20).map(a => `'${printable(a.toString('latin1'))}' `).join('')}`,
+  unknownSubcommand: (sub: string, cmd: string) =>
+    `ERR unknown subcommand '${printable(sub)}'. Try ${cmd.toUpperCase()} HELP.`,
+  wrongArity: (name: string) => `ERR wrong number of arguments for '${printable(name)}' command`,
+  crossSlot: 'CROSSSLOT Keys in request don\'t hash to the same slot',
+  selectNotAllowed: 'ERR SELECT is not allowed in cluster mode',
+  invalidDbIndex: 'ERR DB index is out of range',
+  noProto: 'NOPROTO unsupported protocol version',
+  notSupported: (name: string) => `ERR command '${printable(name)}' is not supported by slotgate yet`,
+  syntaxError: 'ERR syntax error',
+  notInteger: 'ERR value is not an integer or out of range',
+  invalidClientName: 'ERR Client names cannot contain spaces, newlines or special characters.',
+  malformedKeys: (name: string) => `ERR malformed key arguments for '${printable(name)}' command`,
+  noNodeForSlot: (slot: number) => `CLUSTERDOWN Hash slot not served (slotgate: no reachable node for slot ${slot})`,
+  tooManyRedirects: (slot: number, max: number) => `ERR slotgate: too many redirects (${max}) for slot ${slot}`,
+  deadlineExceeded: (slot: number) => `CLUSTERDOWN The cluster is down (slotgate: no node for slot ${slot} within the failover deadline)`,
+  outcomeUnknown: (node: string, reason: string) => `ERR slotgate: connection to ${node} lost after the command was sent (${reason}); its outcome is unknown`,
+  notReady: 'CLUSTERDOWN slotgate has no cluster topology yet',
+  maxClients: 'ERR max number of clients reached'
+} as const
+
+/** Keeps client-supplied text from breaking our one-line error frame. */
+function printable (s: string): string {
+  return s.replace(/[\r\n]/g, ' ').slice(0, 128)
+}

@@ -1,0 +1,160 @@
+import { parseInteger } from './parse-integer.js'
+import { splitInline } from './split-inline.js'
+
+/** Receives what the parser finds in a client's byte stream. */
+export interface RequestSink {
+  /** One complete request; the Buffers are views into the socket's chunks, never copied. */
+  onRequest (args: Buffer[]): void
+  /** The stream broke the protocol; `detail` follows "Protocol error: ". Nothing more is parsed. */
+  onProtocolError (detail: string): void
+}
+
+/** Request size limits, as Redis' proto-max-bulk-len and its multibulk cap. */
+export interface RequestLimits {
+  maxBulkBytes: number
+  maxMultibulkLength: number
+}
+
+/** Redis' PROTO_INLINE_MAX_SIZE: the longest inline line or header without a newline. */
+const INLINE_MAX = 64 * 1024
+/** Payloads at least this big are gathered as a chunk list and joined once (no O(n²) concat). */
+const BIG_PAYLOAD = 32 * 1024
+const STAR = 0x2a
+const DOLLAR = 0x24
+const CR = 0x0d
+const LF = 0x0a
+
+/**
+ * Parses client requests: RESP multibulk (`*N $len arg ...`) and Redis' inline form
+ * (`PING\r\n`, what telnet and TCP health checks send), resumable across chunks.
+ *
+ * Our own rather than redis-parser, which the design named for this: redis-parser parses
+ * *replies*, so it accepts non-bulk elements inside a request (`*1\r\n:5\r\n`, which Redis
+ * rejects), has no inline form, and buffers a bulk of any announced length before we could
+ * apply proto-max-bulk-len. Error texts follow Redis' networking.c.
+ */
+export class RequestParser {
+  private pending: Buffer | null = null
+  private args: Buffer[] | null = null
+  private remaining = 0
+  private bulkLen = -1
+  private bigChunks: Buffer[] | null = null
+  private bigHave = 0
+  private failed = false
+
+  constructor (private readonly sink: RequestSink, private readonly limits: RequestLimits) {}
+
+  /** Bytes held for an unfinished request (for output/input limits and metrics). */
+  get bufferedBytes (): number {
+    return (this.pending?.length ?? 0) + this.bigHave
+  }
+
+  /** Feeds the next chunk from the socket. */
+  feed (chunk: Buffer): void {
+    if (this.failed) return
+    if (this.bigChunks !== null) {
+      chunk = this.continueBigPayload(chunk)
+      if (chunk.length === 0 || this.failed) return
+    }
+    let buf = chunk
+    if (this.pending !== null) {
+      buf = Buffer.concat([this.pending, chunk])
+      this.pending = null
+    }
+    const len = buf.length
+    let pos = 0
+    while (pos < len) {
+      if (this.args === null) {
+        if (buf[pos] === STAR) {
+          const cr = buf.indexOf(CR, pos)
+          if (cr === -1 || cr + 1 >= len) {
+            if (len - pos > INLINE_MAX) return this.fail('too big mbulk count string')
+            break
+          }
+          const count = parseInteger(buf, pos + 1, cr)
+          if (Number.isNaN(count) || count > this.limits.maxMultibulkLength) return this.fail('invalid multibulk length')
+          pos = cr + 2
+          if (count <= 0) continue // Redis silently ignores *0 and *-1
+          this.args = []
+          this.remaining = count
+          this.bulkLen = -1
+        } else {
+          const lf = buf.indexOf(LF, pos)
+          if (lf === -1) {
+            if (len - pos > INLINE_MAX) return this.fail('too big inline request')
+            break
+          }
+          const lineEnd = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf
+          const args = splitInline(buf.subarray(pos, lineEnd))
+          pos = lf + 1
+          if (args === null) return this.fail('unbalanced quotes in request')
+          if (args.length > 0) this.sink.onRequest(args)
+          if (this.failed) return
+        }
+        continue
+      }
+      if (this.bulkLen === -1) {
+        if (buf[pos] !== DOLLAR) {
+          return this.fail(`expected '$', got '${String.fromCharCode(buf[pos])}'`)
+        }
+        const cr = buf.indexOf(CR, pos)
+        if (cr === -1 || cr + 1 >= len) {
+          if (len - pos > INLINE_MAX) return this.fail('too big bulk count string')
+          break
+        }
+        const n = parseInteger(buf, pos + 1, cr)
+        if (Number.isNaN(n) || n < 0 || n > this.limits.maxBulkBytes) return this.fail('invalid bulk length')
+        this.bulkLen = n
+        pos = cr + 2
+      }
+      const need = this.bulkLen + 2
+      if (len - pos < need) {
+        if (this.bulkLen >= BIG_PAYLOAD) {
+          this.bigChunks = [buf.subarray(pos)]
+          this.bigHave = len - pos
+          return
+        }
+        break
+      }
+      this.pushArg(buf.subarray(pos, pos + this.bulkLen))
+      pos += need
+      if (this.failed) return
+    }
+    if (pos < len) this.pending = buf.subarray(pos)
+  }
+
+  private continueBigPayload (chunk: Buffer): Buffer {
+    const need = this.bulkLen + 2
+    const missing = need - this.bigHave
+    const chunks = this.bigChunks as Buffer[]
+    if (chunk.length < missing) {
+      chunks.push(chunk)
+      this.bigHave += chunk.length
+      return chunk.subarray(chunk.length)
+    }
+    chunks.push(chunk.subarray(0, missing))
+    const whole = Buffer.concat(chunks, need)
+    this.bigChunks = null
+    this.bigHave = 0
+    this.pushArg(whole.subarray(0, this.bulkLen))
+    return chunk.subarray(missing)
+  }
+
+  private pushArg (arg: Buffer): void {
+    const args = this.args as Buffer[]
+    args.push(arg)
+    this.bulkLen = -1
+    if (--this.remaining === 0) {
+      this.args = null
+      this.sink.onRequest(args)
+    }
+  }
+
+  private fail (detail: string): void {
+    this.failed = true
+    this.pending = null
+    this.args = null
+    this.bigChunks = null
+    this.sink.onProtocolError(detail)
+  }
+}

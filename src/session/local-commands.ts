@@ -1,0 +1,111 @@
+import { arrayReply, bulkReply, errorReply, integerReply, NULL_BULK, OK, PONG, EMPTY_ARRAY } from '../resp/encode.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
+import { parseInteger } from '../resp/parse-integer.js'
+import { formatInfo, type InfoSource } from './format-info.js'
+
+/** The per-connection state local commands read and change. */
+export interface LocalSession {
+  readonly id: number
+  name: Buffer | null
+  /** RESP version the client speaks (HELLO). */
+  protocol: 2 | 3
+  /** READONLY/READWRITE, as a cluster client would send them. */
+  readOnlyMode: boolean
+  /** Close the connection once this reply is written (QUIT). */
+  closeAfterReply (): void
+}
+
+/**
+ * Answers the commands a node answers about the connection itself. Returns the encoded
+ * reply, or a promise of it for INFO (which asks the masters for their keyspace).
+ */
+export function runLocalCommand (name: string, args: readonly Buffer[], session: LocalSession, info: InfoSource): Buffer | Promise<Buffer> {
+  switch (name) {
+    case 'ping':
+      return args.length > 1 ? bulkReply(args[1]) : PONG
+    case 'echo':
+      return bulkReply(args[1])
+    case 'quit':
+      session.closeAfterReply()
+      return OK
+    case 'select': {
+      const db = parseInteger(args[1], 0, args[1].length)
+      if (Number.isNaN(db)) return errorReply(ReplyStrings.notInteger)
+      // A cluster node has only database 0 and says so for any other index.
+      return db === 0 ? OK : errorReply(ReplyStrings.selectNotAllowed)
+    }
+    case 'readonly':
+      session.readOnlyMode = true
+      return OK
+    case 'readwrite':
+      session.readOnlyMode = false
+      return OK
+    case 'time': {
+      const now = Date.now()
+      return arrayReply([bulkReply(String(Math.floor(now / 1000))), bulkReply(String((now % 1000) * 1000))])
+    }
+    case 'client|setname':
+      return clientSetName(args[2], session)
+    case 'client|getname':
+      return session.name === null ? NULL_BULK : bulkReply(session.name)
+    case 'client|id':
+      return integerReply(session.id)
+    case 'hello':
+      return hello(args, session, info)
+    case 'info':
+      return formatInfo(args.slice(1).map(a => a.toString('latin1').toLowerCase()), info)
+    default:
+      return errorReply(ReplyStrings.notSupported(name))
+  }
+}
+
+/** Redis refuses names with spaces, newlines or anything outside '!'..'~'; empty clears it. */
+function clientSetName (name: Buffer, session: LocalSession): Buffer {
+  for (const c of name) {
+    if (c < 0x21 || c > 0x7e) return errorReply(ReplyStrings.invalidClientName)
+  }
+  session.name = name.length === 0 ? null : name
+  return OK
+}
+
+/**
+ * `HELLO [protover [AUTH user pass] [SETNAME name]]` (Redis doc "HELLO"). RESP3 is refused
+ * with NOPROTO for now, which is what Redis 5 clients and node-redis' fallback expect.
+ */
+function hello (args: readonly Buffer[], session: LocalSession, info: InfoSource): Buffer {
+  let protocol = session.protocol
+  let i = 1
+  if (args.length > 1) {
+    const v = parseInteger(args[1], 0, args[1].length)
+    if (Number.isNaN(v)) return errorReply('ERR Protocol version is not an integer or out of range')
+    if (v !== 2) return errorReply(ReplyStrings.noProto)
+    protocol = 2
+    i = 2
+  }
+  let newName: Buffer | null | undefined
+  for (; i < args.length; i++) {
+    const opt = args[i].toString('latin1').toLowerCase()
+    if (opt === 'auth' && i + 2 < args.length) {
+      i += 2 // no client password is configured: like a node whose default user is nopass
+    } else if (opt === 'setname' && i + 1 < args.length) {
+      newName = args[++i]
+    } else {
+      return errorReply(`ERR Syntax error in HELLO option '${opt.replace(/[\r\n]/g, ' ')}'`)
+    }
+  }
+  if (newName !== undefined) {
+    const r = clientSetName(newName as Buffer, session)
+    if (r !== OK) return r
+  }
+  session.protocol = protocol
+  return arrayReply([
+    bulkReply('server'), bulkReply('redis'),
+    bulkReply('version'), bulkReply(info.redisVersion),
+    bulkReply('proto'), integerReply(protocol),
+    bulkReply('id'), integerReply(session.id),
+    bulkReply('mode'), bulkReply('standalone'),
+    bulkReply('role'), bulkReply('master'),
+    bulkReply('modules'), EMPTY_ARRAY
+  ])
+}
+
