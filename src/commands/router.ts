@@ -3,6 +3,7 @@ import { ReplyStrings } from '../resp/reply-strings.js'
 import { hasValidArity, isReadOnly, type CommandSpec } from './command-spec.js'
 import type { CommandTable } from './command-table.js'
 import { extractKeys } from './extract-keys.js'
+import type { MergeKind } from './merge-replies.js'
 
 /**
  * What to do with one request (DESIGN.md, "The hot path"):
@@ -15,6 +16,9 @@ export type RoutePlan =
   | { kind: 'single', slot: number, readOnly: boolean, spec: CommandSpec }
   | { kind: 'any-node', readOnly: boolean, spec: CommandSpec }
   | { kind: 'local', name: string, spec: CommandSpec }
+  | { kind: 'split', spec: CommandSpec, keys: number[], merge: MergeKind, readOnly: boolean }
+  | { kind: 'broadcast', spec: CommandSpec, merge: MergeKind, readOnly: boolean }
+  | { kind: 'scan', spec: CommandSpec }
   | { kind: 'reject', error: string }
 
 /**
@@ -35,6 +39,25 @@ export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
 const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
   'command', 'command|count', 'command|info', 'command|docs', 'command|list', 'command|getkeys',
   'command|getkeysandflags', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'
+])
+
+/**
+ * Multi-key commands that can be split by slot and merged without changing their meaning:
+ * each key is handled on its own by a node (no atomic step across keys is promised to the
+ * client beyond what a cluster client would give). MSETNX, RENAME, the *STORE commands and
+ * the like are not here: they need one atomic step, and keep the cluster's CROSSSLOT.
+ */
+const SPLIT_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKind>([
+  ['mget', 'by-key'], ['mset', 'all-ok'], ['del', 'sum'], ['unlink', 'sum'], ['exists', 'sum'], ['touch', 'sum']
+])
+
+/** Keyless commands about the whole keyspace: sent to every master and merged. */
+const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKind>([
+  ['dbsize', 'sum'], ['keys', 'concat'], ['randomkey', 'random-non-null'],
+  ['flushall', 'all-ok'], ['flushdb', 'all-ok'],
+  ['script|load', 'all-ok'], ['script|exists', 'and'], ['script|flush', 'all-ok'],
+  ['function|load', 'all-ok'], ['function|delete', 'all-ok'], ['function|flush', 'all-ok'],
+  ['function|list', 'first'], ['function|restore', 'all-ok']
 ])
 
 /**
@@ -64,11 +87,18 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[]): Rou
   }
   if (keys.length === 0) {
     if (ANY_NODE_COMMANDS.has(spec.name)) return { kind: 'any-node', readOnly, spec }
+    const merge = BROADCAST_MERGE.get(spec.name)
+    if (merge !== undefined) return { kind: 'broadcast', spec, merge, readOnly }
+    if (spec.name === 'scan') return { kind: 'scan', spec }
     return { kind: 'reject', error: ReplyStrings.notSupported(spec.name.replace('|', ' ')) }
   }
   const slot = keySlot(args[keys[0]])
   for (let i = 1; i < keys.length; i++) {
-    if (keySlot(args[keys[i]]) !== slot) return { kind: 'reject', error: ReplyStrings.crossSlot }
+    if (keySlot(args[keys[i]]) !== slot) {
+      const merge = SPLIT_MERGE.get(spec.name)
+      if (merge !== undefined) return { kind: 'split', spec, keys, merge, readOnly }
+      return { kind: 'reject', error: ReplyStrings.crossSlot }
+    }
   }
   return { kind: 'single', slot, readOnly, spec }
 }

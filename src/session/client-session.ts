@@ -11,6 +11,9 @@ import { RingQueue } from '../util/ring-queue.js'
 import { tickBatcher, type Flushable } from '../util/tick-batcher.js'
 import type { InfoSource } from './format-info.js'
 import { runLocalCommand, type LocalSession } from './local-commands.js'
+import { FanOutRequest } from './fan-out-request.js'
+import { ScanRequest } from './scan-request.js'
+import { splitBySlot } from '../commands/split-command.js'
 
 /** What every session shares: the cluster side and the command table (replaced once the cluster's own is read). */
 export interface SessionContext {
@@ -28,8 +31,8 @@ class LocalReply {
   constructor (public reply: Buffer | null, public closeAfter = false) {}
 }
 
-/** A place in the reply queue: a command sent to the cluster or a local reply. */
-type QueuedReply = BackendRequest | LocalReply
+/** A place in the reply queue: a command sent to the cluster, a fan-out, or a local reply. */
+type QueuedReply = BackendRequest | FanOutRequest | ScanRequest | LocalReply
 
 /**
  * One client connection: parses requests, routes each one, and keeps a queue of replies in
@@ -100,6 +103,29 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
         }
         return
       }
+      case 'split': {
+        const parts = splitBySlot(args, plan.keys, plan.spec.name === 'mset')
+        const fan = new FanOutRequest(this, plan.merge, parts.map(p => ({ ...p, label: `slot ${p.slot}` })),
+          plan.readOnly, plan.keys.length)
+        this.queue.push(fan)
+        fan.start(this.ctx.dispatcher)
+        return
+      }
+      case 'broadcast': {
+        const masters = this.ctx.topology.masters()
+        if (masters.length === 0) { this.push(errorReply(ReplyStrings.notReady)); return }
+        const fan = new FanOutRequest(this, plan.merge, masters.map(node => ({ args, slot: -1, node, label: node })), plan.readOnly)
+        this.queue.push(fan)
+        fan.start(this.ctx.dispatcher)
+        return
+      }
+      case 'scan': {
+        const scan = new ScanRequest(this, args, this.ctx.topology)
+        this.queue.push(scan)
+        scan.start(this.ctx.dispatcher)
+        if (scan.reply !== null) this.markIfHeadReady()
+        return
+      }
       case 'reject':
         this.push(errorReply(plan.error))
     }
@@ -120,8 +146,8 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     this.socket.pause()
   }
 
-  /** @internal RequestOwner: a command's reply is ready. */
-  onRequestDone (_req: BackendRequest): void {
+  /** @internal RequestOwner: a command's (or a fan-out's) reply is ready. */
+  onRequestDone (_entry: { reply: Buffer | null }): void {
     if (!this.closed) this.markIfHeadReady()
   }
 

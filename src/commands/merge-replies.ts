@@ -1,0 +1,82 @@
+import { arrayReply, errorReply, integerReply, OK } from '../resp/encode.js'
+import { errorText, isErrorReply, readElements, readInteger } from '../resp/decode-reply.js'
+
+/**
+ * How the parts of a split or broadcast command become one reply, as one node would have
+ * answered (Redis' `response_policy` tips name the same shapes: agg_sum, all_succeeded,
+ * agg_logical_and).
+ */
+export type MergeKind = 'sum' | 'all-ok' | 'concat' | 'and' | 'first' | 'random-non-null' | 'by-key'
+
+/** One part's reply and, for key-ordered merges, the original positions of its keys. */
+export interface PartReply {
+  reply: Buffer
+  /** Index in the client's key list of each key this part carried (by-key merges). */
+  positions?: number[]
+  /** Which part (for error messages), e.g. `slot 1234` or a node address. */
+  label: string
+}
+
+/**
+ * Merges parts. An error in any part makes the whole reply an error that keeps the node's
+ * error code and names the failing part, since a partial answer would look like a complete one.
+ */
+export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyCount = 0): Buffer {
+  for (const p of parts) {
+    if (isErrorReply(p.reply)) return errorReply(`${errorText(p.reply)} (slotgate: in the part for ${p.label}, ${parts.length} parts)`)
+  }
+  switch (kind) {
+    case 'sum': {
+      let total = 0
+      for (const p of parts) {
+        const n = readInteger(p.reply)
+        if (Number.isNaN(n)) return unexpected(p)
+        total += n
+      }
+      return integerReply(total)
+    }
+    case 'all-ok':
+      return parts.length > 0 ? parts[0].reply : OK
+    case 'concat': {
+      const all: Buffer[] = []
+      for (const p of parts) {
+        const e = readElements(p.reply)
+        if (e === null) return unexpected(p)
+        all.push(...e)
+      }
+      return arrayReply(all)
+    }
+    case 'and': {
+      // SCRIPT EXISTS: a script exists only where every master has it.
+      let result: number[] | null = null
+      for (const p of parts) {
+        const e = readElements(p.reply)
+        if (e === null) return unexpected(p)
+        const values = e.map(readInteger)
+        result = result === null ? values : result.map((v, i) => (v === 1 && values[i] === 1) ? 1 : 0)
+      }
+      return arrayReply((result ?? []).map(v => integerReply(v)))
+    }
+    case 'first':
+      return parts[0].reply
+    case 'random-non-null': {
+      const candidates = parts.filter(p => !(p.reply[0] === 0x24 && p.reply[1] === 0x2d) && p.reply[0] !== 0x5f)
+      const pick = candidates.length > 0 ? candidates : parts
+      return pick[Math.floor(Math.random() * pick.length)].reply
+    }
+    case 'by-key': {
+      const out: Buffer[] = new Array<Buffer>(keyCount)
+      for (const p of parts) {
+        const e = readElements(p.reply)
+        const positions = p.positions ?? []
+        if (e === null || e.length !== positions.length) return unexpected(p)
+        for (let i = 0; i < e.length; i++) out[positions[i]] = e[i]
+      }
+      return arrayReply(out)
+    }
+  }
+}
+
+function unexpected (p: PartReply): Buffer {
+  return errorReply(`ERR slotgate: unexpected reply from ${p.label}: ${p.reply.subarray(0, 64).toString('latin1').replace(/\r\n/g, ' ')}`)
+}

@@ -1,0 +1,70 @@
+import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
+import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
+import { mergeReplies, type MergeKind, type PartReply } from '../commands/merge-replies.js'
+
+/** The session side of a fan-out: told when the merged reply is ready. */
+export interface FanOutOwner {
+  readonly closed: boolean
+  onRequestDone (entry: { reply: Buffer | null }): void
+}
+
+/** One part to send: its arguments and where it goes. */
+export interface FanOutPart {
+  args: Buffer[]
+  /** Slot of its keys, or -1 for a node-addressed part. */
+  slot: number
+  /** For node-addressed parts (broadcasts). */
+  node?: string
+  /** Original key positions carried by this part (by-key merges). */
+  positions?: number[]
+  label: string
+}
+
+/**
+ * A client command answered by several nodes: MGET/MSET/DEL... split by slot, or DBSIZE/KEYS...
+ * sent to every master. It takes one place in the session's reply queue; its parts are
+ * ordinary backend requests (so MOVED/ASK, retries and waiting apply to each part), and parts
+ * for the same node leave in the same write, since links batch per event-loop turn.
+ */
+export class FanOutRequest implements RequestOwner {
+  reply: Buffer | null = null
+  private readonly parts: BackendRequest[] = []
+  private remaining: number
+
+  constructor (
+    private readonly owner: FanOutOwner,
+    private readonly merge: MergeKind,
+    private readonly specs: readonly FanOutPart[],
+    readOnly: boolean,
+    private readonly keyCount = 0,
+    /** Rewrites the merged reply (e.g. SCAN's cursor); identity by default. */
+    private readonly finish: (merged: Buffer, parts: readonly PartReply[]) => Buffer = merged => merged
+  ) {
+    this.remaining = specs.length
+    specs.forEach((p, i) => {
+      const req = new BackendRequest(p.args, p.slot, readOnly, this, p.node ?? null)
+      req.tag = i
+      this.parts.push(req)
+    })
+  }
+
+  /** The client left: parts not yet sent are dropped. */
+  get closed (): boolean { return this.owner.closed }
+
+  /** Sends every part. */
+  start (dispatcher: RequestDispatcher): void {
+    for (const req of this.parts) dispatcher.send(req)
+  }
+
+  /** @internal RequestOwner: one part answered. */
+  onRequestDone (_req: BackendRequest): void {
+    if (--this.remaining > 0) return
+    const replies: PartReply[] = this.parts.map((r, i) => ({
+      reply: r.reply as Buffer,
+      positions: this.specs[i].positions,
+      label: this.specs[i].label
+    }))
+    this.reply = this.finish(mergeReplies(this.merge, replies, this.keyCount), replies)
+    this.owner.onRequestDone(this)
+  }
+}
