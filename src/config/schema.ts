@@ -38,7 +38,7 @@ export interface SlotgateConfig {
   topologyRefreshDebounceMs: number;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
-  /** 0 means auto: 2.5 × the cluster's `cluster-node-timeout`. */
+  /** 0 means auto: 2 × the cluster's `cluster-node-timeout` + 5 s. */
   failoverDeadlineMs: number;
   maxRedirects: number;
   retryBackoffMs: number;
@@ -165,7 +165,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     arg: 'command-timeout-ms',
   },
   failoverDeadlineMs: {
-    doc: 'How long requests for a failed master\'s slots wait for a replica to be promoted before the client gets an error. 0: auto, 2.5 × the cluster\'s cluster-node-timeout read at start (CONFIG GET), which leaves time for failure detection plus the election; 2.5 × 15000 (Redis\' default) when the cluster refuses CONFIG GET.',
+    doc: 'How long requests for a failed master\'s slots wait for a replica to be promoted before the client gets an error. 0: auto, 2 × the cluster\'s cluster-node-timeout read at start (CONFIG GET) + 5000, which leaves time for failure detection plus the election; 2 × 15000 + 5000 (Redis\' default node timeout) when the cluster refuses CONFIG GET.',
     format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
     default: 0,
     env: 'SLOTGATE_FAILOVER_DEADLINE_MS',
