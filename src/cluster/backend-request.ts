@@ -29,6 +29,8 @@ export class BackendRequest {
   node: NodeAddress | null = null
   /** Free for the owner (e.g. a part index in a split command). */
   tag = 0
+  /** RESP version of the link it must travel on: the client's, so replies pass through as they are. */
+  protocol: 2 | 3 = 2
 
   constructor (
     /** Command and arguments, as received. */

@@ -73,7 +73,7 @@ export class RequestDispatcher implements LinkListener {
     if (req.cancelled) return
     const node = this.nodeFor(req)
     if (node === undefined) { this.wait(req); return }
-    const link = (this.pool as LinkPool).linkFor(node)
+    const link = (this.pool as LinkPool).linkFor(node, req.protocol)
     if (link === undefined) { this.wait(req); return }
     link.send(req)
   }

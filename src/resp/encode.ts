@@ -47,12 +47,32 @@ export function encodeCommand (args: readonly (Buffer | string)[]): Buffer {
   return Buffer.concat(parts)
 }
 
+/** The null reply of a protocol: `$-1` in RESP2, `_` in RESP3. */
+export function nullReply (protocol: 2 | 3): Buffer {
+  return protocol === 3 ? NULL_RESP3 : NULL_BULK
+}
+
+/** A map: RESP3 `%n` of key/value pairs; in RESP2 the flat array clients expect. */
+export function mapReply (protocol: 2 | 3, pairs: readonly (readonly [Buffer, Buffer])[]): Buffer {
+  const flat = pairs.flatMap(([k, v]) => [k, v])
+  if (protocol === 2) return arrayReply(flat)
+  return Buffer.concat([Buffer.from(`%${pairs.length}\r\n`), ...flat])
+}
+
+/** Text for humans (INFO): a RESP3 verbatim string `=len\r\ntxt:...`, or a bulk string in RESP2. */
+export function verbatimReply (protocol: 2 | 3, text: string): Buffer {
+  if (protocol === 2) return bulkReply(text)
+  const body = Buffer.from(`txt:${text}`)
+  return Buffer.concat([Buffer.from(`=${body.length}\r\n`), body, CRLF])
+}
+
 /** Pre-encoded constant replies (STYLE: never re-encode a constant on the hot path). */
 export const OK = Buffer.from('+OK\r\n')
 export const PONG = Buffer.from('+PONG\r\n')
 export const QUEUED = Buffer.from('+QUEUED\r\n')
 export const NULL_BULK = Buffer.from('$-1\r\n')
 export const NULL_ARRAY = Buffer.from('*-1\r\n')
+export const NULL_RESP3 = Buffer.from('_\r\n')
 export const EMPTY_ARRAY = Buffer.from('*0\r\n')
 export const ZERO = Buffer.from(':0\r\n')
 export const ONE = Buffer.from(':1\r\n')

@@ -77,6 +77,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     switch (plan.kind) {
       case 'single': {
         const req = new BackendRequest(args, plan.slot, plan.readOnly, this)
+        req.protocol = this.protocol
         this.queue.push(req)
         this.ctx.dispatcher.send(req)
         return
@@ -84,6 +85,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'any-node': {
         const masters = this.ctx.topology.masters()
         const req = new BackendRequest(args, -1, plan.readOnly, this, masters.length > 0 ? masters[this.id % masters.length] : null)
+        req.protocol = this.protocol
         this.queue.push(req)
         if (req.target === null) this.complete(req, errorReply(ReplyStrings.notReady))
         else this.ctx.dispatcher.send(req)
@@ -106,7 +108,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'split': {
         const parts = splitBySlot(args, plan.keys, plan.spec.name === 'mset')
         const fan = new FanOutRequest(this, plan.merge, parts.map(p => ({ ...p, label: `slot ${p.slot}` })),
-          plan.readOnly, plan.keys.length)
+          plan.readOnly, this.protocol, plan.keys.length)
         this.queue.push(fan)
         fan.start(this.ctx.dispatcher)
         return
@@ -114,13 +116,13 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'broadcast': {
         const masters = this.ctx.topology.masters()
         if (masters.length === 0) { this.push(errorReply(ReplyStrings.notReady)); return }
-        const fan = new FanOutRequest(this, plan.merge, masters.map(node => ({ args, slot: -1, node, label: node })), plan.readOnly)
+        const fan = new FanOutRequest(this, plan.merge, masters.map(node => ({ args, slot: -1, node, label: node })), plan.readOnly, this.protocol)
         this.queue.push(fan)
         fan.start(this.ctx.dispatcher)
         return
       }
       case 'scan': {
-        const scan = new ScanRequest(this, args, this.ctx.topology)
+        const scan = new ScanRequest(this, args, this.ctx.topology, this.protocol)
         this.queue.push(scan)
         scan.start(this.ctx.dispatcher)
         if (scan.reply !== null) this.markIfHeadReady()

@@ -36,6 +36,7 @@ export class FanOutRequest implements RequestOwner {
     private readonly merge: MergeKind,
     private readonly specs: readonly FanOutPart[],
     readOnly: boolean,
+    protocol: 2 | 3,
     private readonly keyCount = 0,
     /** Rewrites the merged reply (e.g. SCAN's cursor); identity by default. */
     private readonly finish: (merged: Buffer, parts: readonly PartReply[]) => Buffer = merged => merged
@@ -44,6 +45,7 @@ export class FanOutRequest implements RequestOwner {
     specs.forEach((p, i) => {
       const req = new BackendRequest(p.args, p.slot, readOnly, this, p.node ?? null)
       req.tag = i
+      req.protocol = protocol
       this.parts.push(req)
     })
   }

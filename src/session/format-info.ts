@@ -1,4 +1,4 @@
-import { bulkReply } from '../resp/encode.js'
+import { verbatimReply } from '../resp/encode.js'
 
 /** What INFO reports, provided by the server (counts) and the cluster (keyspace). */
 export interface InfoSource {
@@ -20,7 +20,7 @@ const DEFAULT_SECTIONS = ['server', 'clients', 'cluster', 'keyspace']
  * `cluster_enabled:0` (the client must not switch to cluster mode), and the keyspace summed
  * over every master.
  */
-export async function formatInfo (requested: string[], source: InfoSource): Promise<Buffer> {
+export async function formatInfo (requested: string[], source: InfoSource, protocol: 2 | 3 = 2): Promise<Buffer> {
   const all = requested.length === 0 || requested.some(s => s === 'all' || s === 'everything' || s === 'default')
   const wanted = all ? DEFAULT_SECTIONS : requested
   const parts: string[] = []
@@ -47,7 +47,7 @@ export async function formatInfo (requested: string[], source: InfoSource): Prom
         break // unknown or not yet provided sections are left out, as Redis does for unknown ones
     }
   }
-  return bulkReply(parts.join('\r\n'))
+  return verbatimReply(protocol, parts.join('\r\n'))
 }
 
 /** Sums `db0:keys=N,expires=M,avg_ttl=T` lines over nodes (avg_ttl weighted by expires). */

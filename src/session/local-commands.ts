@@ -1,4 +1,4 @@
-import { arrayReply, bulkReply, errorReply, integerReply, NULL_BULK, OK, PONG, EMPTY_ARRAY } from '../resp/encode.js'
+import { arrayReply, bulkReply, errorReply, integerReply, mapReply, nullReply, OK, PONG, EMPTY_ARRAY } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { parseInteger } from '../resp/parse-integer.js'
 import { formatInfo, type InfoSource } from './format-info.js'
@@ -47,13 +47,13 @@ export function runLocalCommand (name: string, args: readonly Buffer[], session:
     case 'client|setname':
       return clientSetName(args[2], session)
     case 'client|getname':
-      return session.name === null ? NULL_BULK : bulkReply(session.name)
+      return session.name === null ? nullReply(session.protocol) : bulkReply(session.name)
     case 'client|id':
       return integerReply(session.id)
     case 'hello':
       return hello(args, session, info)
     case 'info':
-      return formatInfo(args.slice(1).map(a => a.toString('latin1').toLowerCase()), info)
+      return formatInfo(args.slice(1).map(a => a.toString('latin1').toLowerCase()), info, session.protocol)
     default:
       return errorReply(ReplyStrings.notSupported(name))
   }
@@ -69,8 +69,8 @@ function clientSetName (name: Buffer, session: LocalSession): Buffer {
 }
 
 /**
- * `HELLO [protover [AUTH user pass] [SETNAME name]]` (Redis doc "HELLO"). RESP3 is refused
- * with NOPROTO for now, which is what Redis 5 clients and node-redis' fallback expect.
+ * `HELLO [protover [AUTH user pass] [SETNAME name]]` (Redis doc "HELLO"): switches the
+ * connection's protocol (2 or 3) at any time, as on a node, and answers in the new one.
  */
 function hello (args: readonly Buffer[], session: LocalSession, info: InfoSource): Buffer {
   let protocol = session.protocol
@@ -78,8 +78,8 @@ function hello (args: readonly Buffer[], session: LocalSession, info: InfoSource
   if (args.length > 1) {
     const v = parseInteger(args[1], 0, args[1].length)
     if (Number.isNaN(v)) return errorReply('ERR Protocol version is not an integer or out of range')
-    if (v !== 2) return errorReply(ReplyStrings.noProto)
-    protocol = 2
+    if (v !== 2 && v !== 3) return errorReply(ReplyStrings.noProto)
+    protocol = v
     i = 2
   }
   let newName: Buffer | null | undefined
@@ -98,14 +98,14 @@ function hello (args: readonly Buffer[], session: LocalSession, info: InfoSource
     if (r !== OK) return r
   }
   session.protocol = protocol
-  return arrayReply([
-    bulkReply('server'), bulkReply('redis'),
-    bulkReply('version'), bulkReply(info.redisVersion),
-    bulkReply('proto'), integerReply(protocol),
-    bulkReply('id'), integerReply(session.id),
-    bulkReply('mode'), bulkReply('standalone'),
-    bulkReply('role'), bulkReply('master'),
-    bulkReply('modules'), EMPTY_ARRAY
+  return mapReply(protocol, [
+    [bulkReply('server'), bulkReply('redis')],
+    [bulkReply('version'), bulkReply(info.redisVersion)],
+    [bulkReply('proto'), integerReply(protocol)],
+    [bulkReply('id'), integerReply(session.id)],
+    [bulkReply('mode'), bulkReply('standalone')],
+    [bulkReply('role'), bulkReply('master')],
+    [bulkReply('modules'), EMPTY_ARRAY]
   ])
 }
 

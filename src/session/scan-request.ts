@@ -19,7 +19,7 @@ export class ScanRequest implements RequestOwner {
   private readonly req: BackendRequest | null = null
   private readonly shardSlot: number
 
-  constructor (private readonly owner: FanOutOwner, args: Buffer[], private readonly topology: Topology) {
+  constructor (private readonly owner: FanOutOwner, args: Buffer[], private readonly topology: Topology, protocol: 2 | 3) {
     const pos = decodeScanCursor(args[1].toString('latin1'))
     if (pos === null) {
       this.shardSlot = -1
@@ -29,6 +29,7 @@ export class ScanRequest implements RequestOwner {
     this.shardSlot = pos.slot
     const nodeArgs = [args[0], Buffer.from(pos.nodeCursor), ...args.slice(2)]
     this.req = new BackendRequest(nodeArgs, pos.slot, true, this)
+    this.req.protocol = protocol
   }
 
   get closed (): boolean { return this.owner.closed }
