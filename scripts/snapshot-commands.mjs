@@ -26,6 +26,7 @@ try {
   const reply = await redis.call('COMMAND')
   const info = String(await redis.call('INFO', 'server'))
   const version = /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'unknown'
+  if (reply.some(e => e.length < 10)) throw new Error(`redis ${version} sends no key specs: take the snapshot from Redis 7 or newer`)
   const commands = reply.map(normalize).sort(byName)
   writeFileSync(out, render(version, commands))
   process.stderr.write(`wrote ${commands.length} commands from redis ${version} to ${out}\n`)

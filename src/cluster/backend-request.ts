@@ -29,6 +29,11 @@ export class BackendRequest {
   node: NodeAddress | null = null
   /** Free for the owner (e.g. a part index in a split command). */
   tag = 0
+  /**
+   * Part of a block that must stay together on one connection (MULTI ... EXEC): replies go to
+   * the owner as they are (no redirect followed), and it is never re-routed or retried.
+   */
+  raw = false
   /** RESP version of the link it must travel on: the client's, so replies pass through as they are. */
   protocol: 2 | 3 = 2
 

@@ -19,6 +19,11 @@ export interface LinkListener {
   onLinkDown (link: NodeLink, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void
   /** The handshake finished; the link carries requests. */
   onLinkUp (link: NodeLink): void
+  /**
+   * A frame that answers no request: a RESP3 push (`>`), or, on a passthrough link, every
+   * frame (a RESP2 subscriber connection, where messages and confirmations are unsolicited).
+   */
+  onLinkPush? (link: NodeLink, frame: Buffer): void
 }
 
 /** How a link introduces itself to its node. */
@@ -30,6 +35,11 @@ export interface LinkOptions {
   readOnly: boolean
   username?: string
   password?: string
+  /**
+   * Every frame after the handshake goes to onLinkPush, none is matched to a request: for
+   * RESP2 Pub/Sub, where one SUBSCRIBE of n channels gets n frames and messages come unasked.
+   */
+  passthrough?: boolean
 }
 
 type LinkState = 'connecting' | 'ready' | 'closed'
@@ -120,7 +130,7 @@ export class NodeLink implements Flushable, ReplySink {
       this.encoder.push(req.args)
       req.sentAt = now
       req.node = this.address
-      this.inFlight.push(req)
+      if (this.options.passthrough !== true) this.inFlight.push(req)
     }
     if (this.encoder.size === 0) return
     const parts = this.encoder.take()
@@ -135,6 +145,11 @@ export class NodeLink implements Flushable, ReplySink {
 
   /** @internal ReplySink */
   onReply (reply: Buffer): void {
+    // RESP3 pushes answer nothing; on a passthrough link nothing after the handshake does.
+    if (reply[0] === 0x3e || (this.options.passthrough === true && this.state === 'ready')) {
+      this.listener.onLinkPush?.(this, reply)
+      return
+    }
     const entry = this.inFlight.shift()
     if (entry === undefined) {
       this.close('reply without a request (stream out of sync)')

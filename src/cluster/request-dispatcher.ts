@@ -88,7 +88,7 @@ export class RequestDispatcher implements LinkListener {
 
   /** @internal LinkListener */
   onLinkReply (link: NodeLink, req: BackendRequest, reply: Buffer): void {
-    if (reply[0] === 0x2d) {
+    if (reply[0] === 0x2d && !req.raw) {
       const redirect = parseRedirect(reply, link.address)
       if (redirect !== null) {
         this.redirect(req, reply, redirect.kind, redirect.kind === 'moved' || redirect.kind === 'ask' ? redirect : null)
@@ -110,7 +110,7 @@ export class RequestDispatcher implements LinkListener {
     this.refresh('link-lost')
     for (const req of inFlight) {
       if (req.cancelled) continue
-      if (req.readOnly && req.redirects < this.options.maxRedirects) {
+      if (req.readOnly && !req.raw && req.redirects < this.options.maxRedirects) {
         req.redirects++
         this.stats.retriedReads++
         this.send(req)
@@ -123,6 +123,7 @@ export class RequestDispatcher implements LinkListener {
     }
     for (const req of unwritten) {
       if (req.cancelled) continue
+      if (req.raw) { this.fail(req, ReplyStrings.notSent(link.address, reason)); continue }
       this.stats.rerouted++
       this.wait(req)
     }

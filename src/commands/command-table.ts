@@ -3,6 +3,7 @@ import {
   COMMAND_SNAPSHOT_FORMAT, commandFlagBit,
   type BeginSearch, type CommandInfo, type CommandSnapshot, type CommandSpec, type FindKeys, type KeySpec, type KeySpecInfo
 } from './command-spec.js'
+import { CommandTableError } from './command-table-error.js'
 import { compileKeyPlan, hasIncompleteKeySpecs } from './extract-keys.js'
 import { normalizeCommandReply } from './normalize-command-reply.js'
 
@@ -19,6 +20,8 @@ export class CommandTable {
     const top: CommandSpec[] = []
     for (const info of infos) {
       const spec = buildSpec(info)
+      // A name twice (a module command shadowing another) keeps the first, in both indexes.
+      if (this.#byName.has(spec.name)) continue
       top.push(spec)
       this.#byName.set(spec.name, spec)
       for (const sub of spec.subcommands.values()) this.#byName.set(sub.name, sub)
@@ -28,8 +31,8 @@ export class CommandTable {
 
   /**
    * From the reply of `COMMAND` as ioredis returns it (`await redis.call('COMMAND')`),
-   * Buffers and RESP3 shapes included. Throws (code `SLOTGATE_ERR_COMMANDS_BAD_REPLY`) on a
-   * malformed entry.
+   * Buffers and RESP3 shapes included. Throws a {@link CommandTableError}
+   * (`SLOTGATE_ERR_COMMANDS_BAD_REPLY`) on a malformed entry.
    */
   static fromCommandReply (reply: readonly unknown[]): CommandTable {
     return new CommandTable(normalizeCommandReply(reply))
@@ -38,11 +41,12 @@ export class CommandTable {
   /**
    * From a snapshot, by default the one bundled with slotgate (taken from Redis 7.0.15 by
    * `scripts/snapshot-commands.mjs`): the fallback when the cluster can't be asked.
+   * Throws a {@link CommandTableError} (`SLOTGATE_ERR_COMMANDS_BAD_SNAPSHOT`) on another format.
    */
   static fromSnapshot (snapshot: CommandSnapshot = snapshotJson as unknown as CommandSnapshot): CommandTable {
     if (snapshot.format !== COMMAND_SNAPSHOT_FORMAT || !Array.isArray(snapshot.commands)) {
-      throw Object.assign(new Error(`command snapshot: expected format ${COMMAND_SNAPSHOT_FORMAT}, got ${String(snapshot.format)}`),
-        { code: 'SLOTGATE_ERR_COMMANDS_BAD_SNAPSHOT' })
+      throw new CommandTableError('SLOTGATE_ERR_COMMANDS_BAD_SNAPSHOT',
+        `command snapshot: expected format ${COMMAND_SNAPSHOT_FORMAT}, got ${String(snapshot.format)}`)
     }
     return new CommandTable(snapshot.commands)
   }
@@ -151,8 +155,10 @@ function equalsFolded (lower: Buffer, buf: Buffer): boolean {
 }
 
 function buildSpec (info: CommandInfo): CommandSpec {
+  // Lower case whatever the source: the byte index compares against lower-case names.
+  const name = info.name.toLowerCase()
   const keySpecs = (info.specs ?? []).map(buildKeySpec)
-  const keyPlan = compileKeyPlan(info.name, keySpecs)
+  const keyPlan = compileKeyPlan(name, keySpecs)
   const tips = info.tips ?? []
   const subcommands = new Map<string, CommandSpec>()
   for (const sub of info.subcommands ?? []) {
@@ -162,7 +168,7 @@ function buildSpec (info: CommandInfo): CommandSpec {
   let flagBits = 0
   for (const f of info.flags) flagBits |= commandFlagBit(f)
   return {
-    name: info.name,
+    name,
     arity: info.arity,
     flags: new Set(info.flags),
     flagBits,

@@ -1,12 +1,13 @@
 import type { CommandInfo, KeySpecInfo } from './command-spec.js'
+import { CommandTableError } from './command-table-error.js'
 
 /**
  * Turns a `COMMAND` reply into the normalized {@link CommandInfo} form (the same form as
  * the bundled snapshot). Accepts what ioredis 6 returns from `redis.call('COMMAND')`
  * (nested arrays of strings and numbers), Buffers (`callBuffer`), and RESP3 shapes
  * (maps as flat arrays, `Map`s or plain objects; sets as `Set`s).
- * Throws an `Error` with code `SLOTGATE_ERR_COMMANDS_BAD_REPLY` when an entry is malformed:
- * a half-read command table is worse than the bundled snapshot.
+ * Throws a {@link CommandTableError} (`SLOTGATE_ERR_COMMANDS_BAD_REPLY`) when an entry is
+ * malformed: a half-read command table is worse than the bundled snapshot.
  */
 export function normalizeCommandReply (reply: readonly unknown[]): CommandInfo[] {
   const out: CommandInfo[] = []
@@ -46,11 +47,13 @@ function normalizeEntry (raw: unknown): CommandInfo {
 
 function legacySpecs (keys: readonly [number, number, number], flags: readonly string[]): KeySpecInfo[] {
   const [first, last, step] = keys
-  if (first <= 0) return []
+  const specs: KeySpecInfo[] = []
   // Legacy lastkey is absolute (or negative from the end); a key spec's is relative to first.
-  const lastKey = last < 0 ? last : last - first
-  const specFlags = flags.includes('movablekeys') ? ['incomplete'] : []
-  return [{ flags: specFlags, bs: ['index', first], fk: ['range', lastKey, step, 0] }]
+  if (first > 0) specs.push({ flags: [], bs: ['index', first], fk: ['range', last < 0 ? last : last - first, step, 0] })
+  // Movable keys (EVAL, ZUNIONSTORE, ...) have no legacy description: say so, so that
+  // CommandSpec.keysIncomplete tells the caller.
+  if (flags.includes('movablekeys')) specs.push({ flags: ['incomplete'], bs: ['unknown'], fk: ['unknown'] })
+  return specs
 }
 
 function keySpec (raw: unknown): KeySpecInfo {
@@ -81,9 +84,9 @@ function keySpec (raw: unknown): KeySpecInfo {
   return { flags, bs, fk }
 }
 
-function bad (what: string, value: unknown): Error {
+function bad (what: string, value: unknown): CommandTableError {
   const shown = typeof value === 'object' && value !== null ? Object.prototype.toString.call(value) : String(value)
-  return Object.assign(new Error(`malformed COMMAND reply: bad ${what}: ${shown}`), { code: 'SLOTGATE_ERR_COMMANDS_BAD_REPLY' })
+  return new CommandTableError('SLOTGATE_ERR_COMMANDS_BAD_REPLY', `malformed COMMAND reply: bad ${what}: ${shown}`)
 }
 
 function text (v: unknown, what: string): string {

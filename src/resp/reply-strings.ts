@@ -24,6 +24,17 @@ export const ReplyStrings = {
   deadlineExceeded: (slot: number) => `CLUSTERDOWN The cluster is down (slotgate: no node for slot ${slot} within the failover deadline)`,
   outcomeUnknown: (node: string, reason: string) => `ERR slotgate: connection to ${node} lost after the command was sent (${reason}); its outcome is unknown`,
   notReady: 'CLUSTERDOWN slotgate has no cluster topology yet',
+  notSent: (node: string, reason: string) => `ERR slotgate: connection to ${node} lost before the command was sent (${reason}); it was not executed`,
+  multiNested: 'ERR MULTI calls can not be nested',
+  execWithoutMulti: 'ERR EXEC without MULTI',
+  discardWithoutMulti: 'ERR DISCARD without MULTI',
+  watchInsideMulti: 'ERR WATCH inside MULTI is not allowed',
+  notAllowedInMulti: 'ERR Command not allowed inside a transaction',
+  execAbort: 'EXECABORT Transaction discarded because of previous errors.',
+  tooManyBlocked: (max: number) => `ERR slotgate: too many blocked clients (maxBlockingLinks=${max}); try again later`,
+  subscribedContext: (name: string) => `ERR Can't execute '${printable(name)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+  trackingUnsupported: 'ERR slotgate does not support CLIENT TRACKING (client-side caching): invalidations from many nodes cannot be tied to one proxied connection reliably',
+  noSuchClient: 'ERR No such client',
   maxClients: 'ERR max number of clients reached'
 } as const
 
