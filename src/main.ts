@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { ControlPlane } from './cluster/control-plane.js'
+import { BlockingLinkPool } from './cluster/blocking-link-pool.js'
 import { LinkPool } from './cluster/link-pool.js'
 import { RequestDispatcher } from './cluster/request-dispatcher.js'
 import { Topology } from './cluster/topology.js'
@@ -88,12 +89,24 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       return answers.flatMap(a => a.status === 'fulfilled' ? [a.value] : [])
     }
   }
+  const blocking = new BlockingLinkPool(config.maxBlockingLinks)
   const ctx: SessionContext = {
     table: CommandTable.fromSnapshot(),
     dispatcher,
     topology,
     info,
     limits: { maxBulkBytes: config.maxRequestBytes, maxMultibulkLength: config.maxMultibulkLength },
+    blocking,
+    maxRedirects: config.maxRedirects,
+    seeds: config.seeds,
+    linkDefaults: {
+      connectTimeoutMs: config.connectTimeoutMs,
+      username: config.clusterUsername,
+      password: config.clusterPassword
+    },
+    pubsubOutputLimitBytes: config.pubsubOutputLimitBytes,
+    requestRefresh () { refresher.request('link-lost') },
+    clients: () => server.sessions(),
     onProtocolError (detail) { logger.debug({ detail }, 'client protocol error') }
   }
   const server = new RespServer({ port: config.port, bind: config.bind, maxClients: config.maxClients }, ctx)
@@ -142,6 +155,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       await server.stopAccepting().catch(() => undefined)
       server.closeAll()
       dispatcher.close()
+      blocking.close()
       pool.close()
       control.close()
     }

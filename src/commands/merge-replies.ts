@@ -6,7 +6,7 @@ import { errorText, isErrorReply, readElements, readInteger } from '../resp/deco
  * answered (Redis' `response_policy` tips name the same shapes: agg_sum, all_succeeded,
  * agg_logical_and).
  */
-export type MergeKind = 'sum' | 'all-ok' | 'concat' | 'and' | 'first' | 'random-non-null' | 'by-key'
+export type MergeKind = 'sum' | 'all-ok' | 'concat' | 'union' | 'pair-sum' | 'and' | 'first' | 'random-non-null' | 'by-key'
 
 /** One part's reply and, for key-ordered merges, the original positions of its keys. */
 export interface PartReply {
@@ -45,6 +45,32 @@ export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyC
         all.push(...e)
       }
       return arrayReply(all)
+    }
+    case 'union': {
+      // PUBSUB CHANNELS: each channel once, whichever nodes report it.
+      const seen = new Set<string>()
+      const all: Buffer[] = []
+      for (const p of parts) {
+        const e = readElements(p.reply)
+        if (e === null) return unexpected(p)
+        for (const x of e) {
+          const k = x.toString('latin1')
+          if (!seen.has(k)) { seen.add(k); all.push(x) }
+        }
+      }
+      return arrayReply(all)
+    }
+    case 'pair-sum': {
+      // PUBSUB NUMSUB ch...: [ch1, n1, ch2, n2, ...] from each node, counts summed per channel.
+      let names: Buffer[] = []
+      let counts: number[] = []
+      for (const p of parts) {
+        const e = readElements(p.reply)
+        if (e === null || e.length % 2 !== 0) return unexpected(p)
+        if (names.length === 0) { names = e.filter((_, i) => i % 2 === 0); counts = names.map(() => 0) }
+        for (let i = 0; i < e.length; i += 2) counts[i / 2] += readInteger(e[i + 1]) || 0
+      }
+      return arrayReply(names.flatMap((n, i) => [n, integerReply(counts[i])]))
     }
     case 'and': {
       // SCRIPT EXISTS: a script exists only where every master has it.

@@ -1,6 +1,6 @@
 import { keySlot } from '../cluster/key-slot.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
-import { hasValidArity, isReadOnly, type CommandSpec } from './command-spec.js'
+import { CommandFlag, hasValidArity, isReadOnly, type CommandSpec } from './command-spec.js'
 import type { CommandTable } from './command-table.js'
 import { extractKeys } from './extract-keys.js'
 import type { MergeKind } from './merge-replies.js'
@@ -19,6 +19,8 @@ export type RoutePlan =
   | { kind: 'split', spec: CommandSpec, keys: number[], merge: MergeKind, readOnly: boolean }
   | { kind: 'broadcast', spec: CommandSpec, merge: MergeKind, readOnly: boolean }
   | { kind: 'scan', spec: CommandSpec }
+  | { kind: 'blocking', slot: number, spec: CommandSpec }
+  | { kind: 'session', name: string, slot: number, spec: CommandSpec }
   | { kind: 'reject', error: string }
 
 /**
@@ -32,13 +34,26 @@ export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
 ])
 
 /**
+ * Commands about the connection's own state that the session handles (transactions,
+ * subscriptions, client bookkeeping). `slot` is set for the keyed ones (WATCH, SSUBSCRIBE).
+ */
+export const SESSION_COMMANDS: ReadonlySet<string> = new Set([
+  'multi', 'exec', 'discard', 'watch', 'unwatch', 'reset',
+  'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe',
+  'client|list', 'client|info', 'client|kill', 'client|reply', 'client|no-evict', 'client|tracking',
+  'client|trackinginfo', 'client|getredir', 'client|caching'
+])
+
+/**
  * Keyless commands whose answer does not depend on which node gives it, so any master will
  * do. Scripts and functions with zero keys go here too: in a cluster they cannot touch
  * keys reliably anyway, and the node reports its own errors (e.g. a bad numkeys).
  */
 const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
   'command', 'command|count', 'command|info', 'command|docs', 'command|list', 'command|getkeys',
-  'command|getkeysandflags', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'
+  'command|getkeysandflags', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro',
+  // Classic Pub/Sub: a PUBLISH on any node reaches subscribers on every node.
+  'publish'
 ])
 
 /**
@@ -57,7 +72,10 @@ const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKin
   ['flushall', 'all-ok'], ['flushdb', 'all-ok'],
   ['script|load', 'all-ok'], ['script|exists', 'and'], ['script|flush', 'all-ok'],
   ['function|load', 'all-ok'], ['function|delete', 'all-ok'], ['function|flush', 'all-ok'],
-  ['function|list', 'first'], ['function|restore', 'all-ok']
+  ['function|list', 'first'], ['function|restore', 'all-ok'],
+  // Classic subscriptions are spread over masters, so ask them all.
+  ['pubsub|channels', 'union'], ['pubsub|numpat', 'sum'], ['pubsub|numsub', 'pair-sum'],
+  ['pubsub|shardchannels', 'union'], ['pubsub|shardnumsub', 'pair-sum']
 ])
 
 /**
@@ -80,6 +98,11 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[]): Rou
   if (LOCAL_COMMANDS.has(spec.name)) return { kind: 'local', name: spec.name, spec }
   const readOnly = isReadOnly(spec)
   const keys = extractKeys(spec, args)
+  if (SESSION_COMMANDS.has(spec.name)) {
+    const slot = keys !== null && keys.length > 0 ? sameSlot(args, keys) : -1
+    if (slot === CROSS) return { kind: 'reject', error: ReplyStrings.crossSlot }
+    return { kind: 'session', name: spec.name, slot, spec }
+  }
   if (keys === null) {
     // Malformed key arguments (e.g. numkeys larger than argc): the node will answer with
     // Redis' exact error without running anything, so let one answer.
@@ -92,13 +115,32 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[]): Rou
     if (spec.name === 'scan') return { kind: 'scan', spec }
     return { kind: 'reject', error: ReplyStrings.notSupported(spec.name.replace('|', ' ')) }
   }
-  const slot = keySlot(args[keys[0]])
-  for (let i = 1; i < keys.length; i++) {
-    if (keySlot(args[keys[i]]) !== slot) {
-      const merge = SPLIT_MERGE.get(spec.name)
-      if (merge !== undefined) return { kind: 'split', spec, keys, merge, readOnly }
-      return { kind: 'reject', error: ReplyStrings.crossSlot }
-    }
+  const slot = sameSlot(args, keys)
+  if (slot === CROSS) {
+    const merge = SPLIT_MERGE.get(spec.name)
+    if (merge !== undefined) return { kind: 'split', spec, keys, merge, readOnly }
+    return { kind: 'reject', error: ReplyStrings.crossSlot }
   }
+  if ((spec.flagBits & CommandFlag.BLOCKING) !== 0 && blocks(spec.name, args)) return { kind: 'blocking', slot, spec }
   return { kind: 'single', slot, readOnly, spec }
+}
+
+const CROSS = -2
+
+/** The one slot of all keys, or CROSS. */
+function sameSlot (args: readonly Buffer[], keys: readonly number[]): number {
+  const slot = keySlot(args[keys[0]])
+  for (let i = 1; i < keys.length; i++) if (keySlot(args[keys[i]]) !== slot) return CROSS
+  return slot
+}
+
+/** XREAD/XREADGROUP block only with a BLOCK option; the B* commands always may. */
+function blocks (name: string, args: readonly Buffer[]): boolean {
+  if (name !== 'xread' && name !== 'xreadgroup') return true
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i]
+    if (a.length === 5 && a.toString('latin1').toUpperCase() === 'BLOCK') return true
+    if (a.length === 7 && a.toString('latin1').toUpperCase() === 'STREAMS') return false
+  }
+  return false
 }

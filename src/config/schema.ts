@@ -43,6 +43,8 @@ export interface SlotgateConfig {
   maxRedirects: number;
   retryBackoffMs: number;
   maxClients: number;
+  maxBlockingLinks: number;
+  pubsubOutputLimitBytes: number;
   maxRequestBytes: number;
   maxMultibulkLength: number;
   metricsEnabled: boolean;
@@ -191,6 +193,20 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     default: 10000,
     env: 'SLOTGATE_MAX_CLIENTS',
     arg: 'max-clients',
+  },
+  maxBlockingLinks: {
+    doc: 'Most cluster connections held by blocked clients at once (BLPOP, BLMOVE, XREAD BLOCK, ...: each waits on a connection of its own so it never holds up the shared ones). Beyond it a blocking command gets an error asking to retry.',
+    format: FORMAT.int, min: 1,
+    default: 1000,
+    env: 'SLOTGATE_MAX_BLOCKING_LINKS',
+    arg: 'max-blocking-links',
+  },
+  pubsubOutputLimitBytes: {
+    doc: 'Hard output buffer limit of a Pub/Sub subscriber: a subscriber whose unread backlog passes it is disconnected, as Redis does with client-output-buffer-limit pubsub (same 32 MiB hard default), so a slow reader cannot grow slotgate\'s memory.',
+    format: FORMAT.int, min: 1024,
+    default: 33554432,
+    env: 'SLOTGATE_PUBSUB_OUTPUT_LIMIT_BYTES',
+    arg: 'pubsub-output-limit-bytes',
   },
   maxRequestBytes: {
     doc: 'Largest request (all its arguments) a client may send; a larger one is a protocol error that closes the connection. The default, 512 MiB, is Redis\' proto-max-bulk-len.',

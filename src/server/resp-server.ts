@@ -18,7 +18,7 @@ const MAX_CLIENTS_REPLY = errorReply(ReplyStrings.maxClients)
  */
 export class RespServer {
   private readonly server: net.Server
-  private readonly sessions = new Set<ClientSession>()
+  private readonly live = new Set<ClientSession>()
   /** Connections accepted since start, and refused for maxClients. */
   accepted = 0
   rejected = 0
@@ -28,7 +28,7 @@ export class RespServer {
   }
 
   /** Connected clients now. */
-  get clientCount (): number { return this.sessions.size }
+  get clientCount (): number { return this.live.size }
 
   /** Starts listening; resolves with the bound port. */
   async listen (): Promise<number> {
@@ -47,25 +47,30 @@ export class RespServer {
     await new Promise<void>(resolve => { this.server.close(() => { resolve() }) })
   }
 
+  /** Every connected session. */
+  sessions (): Iterable<ClientSession> {
+    return this.live.values()
+  }
+
   /** Sessions with nothing outstanding. */
   idleSessions (): ClientSession[] {
-    return [...this.sessions].filter(s => s.pendingReplies === 0)
+    return [...this.live].filter(s => s.pendingReplies === 0)
   }
 
   /** Closes every client connection. */
   closeAll (): void {
-    for (const s of [...this.sessions]) s.close()
+    for (const s of [...this.live]) s.close()
   }
 
   private onConnection (socket: net.Socket): void {
-    if (this.sessions.size >= this.options.maxClients) {
+    if (this.live.size >= this.options.maxClients) {
       this.rejected++
       socket.on('error', () => { socket.destroy() })
       socket.end(MAX_CLIENTS_REPLY)
       return
     }
     this.accepted++
-    const session = new ClientSession(socket, this.ctx, s => { this.sessions.delete(s) })
-    this.sessions.add(session)
+    const session = new ClientSession(socket, this.ctx, s => { this.live.delete(s) })
+    this.live.add(session)
   }
 }

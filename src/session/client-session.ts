@@ -1,27 +1,46 @@
 import type net from 'node:net'
 import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
+import type { BlockingLinkPool } from '../cluster/blocking-link-pool.js'
+import type { LinkOptions } from '../cluster/node-link.js'
+import type { NodeAddress } from '../cluster/node-address.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
 import type { CommandTable } from '../commands/command-table.js'
-import { routeCommand } from '../commands/router.js'
+import { routeCommand, type RoutePlan } from '../commands/router.js'
+import { splitBySlot } from '../commands/split-command.js'
 import { errorReply } from '../resp/encode.js'
 import { RequestParser, type RequestLimits, type RequestSink } from '../resp/request-parser.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { RingQueue } from '../util/ring-queue.js'
 import { tickBatcher, type Flushable } from '../util/tick-batcher.js'
+import { BlockingRequest } from './blocking-request.js'
+import { runClientCommand, type ClientView } from './client-commands.js'
+import { FanOutRequest } from './fan-out-request.js'
 import type { InfoSource } from './format-info.js'
 import { runLocalCommand, type LocalSession } from './local-commands.js'
-import { FanOutRequest } from './fan-out-request.js'
 import { ScanRequest } from './scan-request.js'
-import { splitBySlot } from '../commands/split-command.js'
+import { SessionCommands } from './session-commands.js'
+import type { QueueEntry, SessionPort } from './session-port.js'
+import { Subscriptions } from './subscriptions.js'
+import { Transaction } from './transaction.js'
 
-/** What every session shares: the cluster side and the command table (replaced once the cluster's own is read). */
+/** What every session shares: the cluster side, the command table (replaced once the cluster's own is read), limits. */
 export interface SessionContext {
   table: CommandTable
   readonly dispatcher: RequestDispatcher
   readonly topology: Topology
   readonly info: InfoSource
   readonly limits: RequestLimits
+  readonly blocking: BlockingLinkPool
+  readonly maxRedirects: number
+  readonly seeds: readonly NodeAddress[]
+  /** Connect timeout and backend credentials for dedicated links. */
+  readonly linkDefaults: Omit<LinkOptions, 'protocol' | 'readOnly'>
+  /** Output buffer limit of a subscriber (Redis' client-output-buffer-limit pubsub hard limit). */
+  readonly pubsubOutputLimitBytes: number
+  requestRefresh (): void
+  /** Every connected client (CLIENT LIST / KILL). */
+  clients (): Iterable<ClientView>
   /** Counts protocol errors (metrics). */
   onProtocolError (detail: string): void
 }
@@ -31,16 +50,14 @@ class LocalReply {
   constructor (public reply: Buffer | null, public closeAfter = false) {}
 }
 
-/** A place in the reply queue: a command sent to the cluster, a fan-out, or a local reply. */
-type QueuedReply = BackendRequest | FanOutRequest | ScanRequest | LocalReply
-
 /**
  * One client connection: parses requests, routes each one, and keeps a queue of replies in
  * request order — replies from different nodes arrive in any order, but a client that
  * pipelines expects them in the order it asked (RESP's only ordering rule). Completed
- * replies at the head of the queue leave in one write per event-loop turn.
+ * replies at the head of the queue leave in one write per event-loop turn. Connection state
+ * (transactions, subscriptions, blocking commands) lives in its own controllers.
  */
-export class ClientSession implements RequestSink, RequestOwner, Flushable, LocalSession {
+export class ClientSession implements RequestSink, RequestOwner, Flushable, LocalSession, SessionPort, ClientView {
   private static nextId = 1
   readonly id = ClientSession.nextId++
   name: Buffer | null = null
@@ -48,20 +65,35 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   readOnlyMode = false
   flushQueued = false
   closed = false
-  private readonly queue = new RingQueue<QueuedReply>(16)
+  readonly createdAt = Date.now()
+  lastActiveAt = this.createdAt
+  lastCommand = 'NULL'
+  readonly remoteAddress: string
+  readonly localAddress: string
+  readonly owner = this
+  readonly transaction = new Transaction(this)
+  readonly subscriptions = new Subscriptions(this)
+  private readonly blocked = new Set<BlockingRequest>()
+  private readonly sessionCommands = new SessionCommands(this)
+  private readonly queue = new RingQueue<QueueEntry>(16)
   private readonly parser: RequestParser
+  /** Entries whose reply CLIENT REPLY OFF/SKIP suppresses. */
+  private suppressed: WeakSet<QueueEntry> | null = null
+  replyMode: 'on' | 'off' | 'skip' = 'on'
   /** No more requests are read: QUIT or a protocol error; the socket ends after the last reply. */
   private ending = false
   private paused = false
 
   constructor (
     private readonly socket: net.Socket,
-    private readonly ctx: SessionContext,
+    readonly ctx: SessionContext,
     private readonly onClosed: (session: ClientSession) => void
   ) {
     this.parser = new RequestParser(this, ctx.limits)
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
+    this.localAddress = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`
     socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => { this.parser.feed(chunk) })
+    socket.on('data', (chunk: Buffer) => { this.lastActiveAt = Date.now(); this.parser.feed(chunk) })
     socket.on('drain', () => { this.onDrain() })
     socket.on('error', () => { this.close() }) // a client's socket error concerns only that client
     socket.on('close', () => { this.close() })
@@ -69,25 +101,30 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
 
   /** Commands received and not yet answered. */
   get pendingReplies (): number { return this.queue.length }
+  get subscriptionCount (): number { return this.subscriptions.count }
+  get inMulti (): boolean { return this.transaction.active }
 
   /** @internal RequestSink: one parsed request. */
   onRequest (args: Buffer[]): void {
     if (this.ending) return
     const plan = routeCommand(this.ctx.table, args)
+    if (plan.kind !== 'reject') this.lastCommand = plan.spec.name
+    if (this.transaction.active && this.queueInTransaction(plan, args)) return
+    if (this.protocol === 2 && this.subscriptions.count > 0 && !this.allowedWhileSubscribed(plan, args)) return
     switch (plan.kind) {
       case 'single': {
         const req = new BackendRequest(args, plan.slot, plan.readOnly, this)
         req.protocol = this.protocol
-        this.queue.push(req)
+        this.pushEntry(req)
         this.ctx.dispatcher.send(req)
         return
       }
       case 'any-node': {
-        const masters = this.ctx.topology.masters()
-        const req = new BackendRequest(args, -1, plan.readOnly, this, masters.length > 0 ? masters[this.id % masters.length] : null)
+        const target = this.anyMaster()
+        const req = new BackendRequest(args, -1, plan.readOnly, this, target)
         req.protocol = this.protocol
-        this.queue.push(req)
-        if (req.target === null) this.complete(req, errorReply(ReplyStrings.notReady))
+        this.pushEntry(req)
+        if (target === null) this.complete(req, errorReply(ReplyStrings.notReady))
         else this.ctx.dispatcher.send(req)
         return
       }
@@ -95,12 +132,12 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
         const out = runLocalCommand(plan.name, args, this, this.ctx.info)
         if (out instanceof Promise) {
           const entry = new LocalReply(null)
-          this.queue.push(entry)
+          this.pushEntry(entry)
           out.then(reply => { this.complete(entry, reply) },
             (err: Error) => { this.complete(entry, errorReply(`ERR ${err.message}`)) })
         } else {
           // After QUIT (ending just set), this reply is the connection's last.
-          this.queue.push(new LocalReply(out, this.ending))
+          this.pushEntry(new LocalReply(out, this.ending))
           this.markIfHeadReady()
         }
         return
@@ -109,27 +146,41 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
         const parts = splitBySlot(args, plan.keys, plan.spec.name === 'mset')
         const fan = new FanOutRequest(this, plan.merge, parts.map(p => ({ ...p, label: `slot ${p.slot}` })),
           plan.readOnly, this.protocol, plan.keys.length)
-        this.queue.push(fan)
+        this.pushEntry(fan)
         fan.start(this.ctx.dispatcher)
         return
       }
       case 'broadcast': {
         const masters = this.ctx.topology.masters()
-        if (masters.length === 0) { this.push(errorReply(ReplyStrings.notReady)); return }
+        if (masters.length === 0) { this.pushReply(errorReply(ReplyStrings.notReady)); return }
         const fan = new FanOutRequest(this, plan.merge, masters.map(node => ({ args, slot: -1, node, label: node })), plan.readOnly, this.protocol)
-        this.queue.push(fan)
+        this.pushEntry(fan)
         fan.start(this.ctx.dispatcher)
         return
       }
       case 'scan': {
         const scan = new ScanRequest(this, args, this.ctx.topology, this.protocol)
-        this.queue.push(scan)
+        this.pushEntry(scan)
         scan.start(this.ctx.dispatcher)
         if (scan.reply !== null) this.markIfHeadReady()
         return
       }
+      case 'blocking': {
+        const b = new BlockingRequest(this, args, plan.slot)
+        this.blocked.add(b)
+        this.pushEntry(b)
+        b.start()
+        return
+      }
+      case 'session':
+        if (plan.name.startsWith('client|')) {
+          this.sessionCommands.client(plan.name, args, () => runClientCommand(plan.name, args, this, () => this.ctx.clients()))
+        } else {
+          this.sessionCommands.run(plan.name, args, plan.slot)
+        }
+        return
       case 'reject':
-        this.push(errorReply(plan.error))
+        this.pushReply(errorReply(plan.error))
     }
   }
 
@@ -149,8 +200,36 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   }
 
   /** @internal RequestOwner: a command's (or a fan-out's) reply is ready. */
-  onRequestDone (_entry: { reply: Buffer | null }): void {
+  onRequestDone (entry: QueueEntry): void {
+    if (entry instanceof BlockingRequest) this.blocked.delete(entry)
     if (!this.closed) this.markIfHeadReady()
+  }
+
+  /** @internal SessionPort */
+  pushReply (reply: Buffer): void {
+    this.pushEntry(new LocalReply(reply))
+    this.markIfHeadReady()
+  }
+
+  /** @internal SessionPort */
+  pushEntry (entry: QueueEntry): void {
+    this.queue.push(entry)
+    if (this.replyMode !== 'on') {
+      this.suppressed ??= new WeakSet()
+      this.suppressed.add(entry)
+      if (this.replyMode === 'skip') this.replyMode = 'on'
+    }
+  }
+
+  /** @internal SessionPort */
+  linkOptions (extra: Partial<LinkOptions> = {}): LinkOptions {
+    return { ...this.ctx.linkDefaults, protocol: this.protocol, readOnly: false, ...extra }
+  }
+
+  /** @internal SessionPort: keyless work goes to a master picked by client id, spreading load. */
+  anyMaster (): NodeAddress | null {
+    const masters = this.ctx.topology.masters()
+    return masters.length > 0 ? masters[this.id % masters.length] : null
   }
 
   /** @internal Flushable: writes every finished reply at the head of the queue, in order. */
@@ -160,7 +239,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     let end = false
     for (let head = this.queue.peek(); head !== undefined && head.reply !== null; head = this.queue.peek()) {
       this.queue.shift()
-      out.push(head.reply)
+      if (this.suppressed === null || !this.suppressed.has(head)) out.push(head.reply)
       if (head instanceof LocalReply && head.closeAfter) { end = true; break }
     }
     if (out.length === 1) {
@@ -175,6 +254,12 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       this.close()
       return
     }
+    // A subscriber that reads slower than its channels publish is cut off at the limit, as
+    // Redis does (client-output-buffer-limit pubsub): its backlog must not grow our memory.
+    if (this.subscriptions.count > 0 && this.socket.writableLength > this.ctx.pubsubOutputLimitBytes) {
+      this.close()
+      return
+    }
     // Backpressure: a client that does not read its replies stops being read, so its
     // replies cannot pile up in slotgate's memory.
     if (!this.paused && this.socket.writableNeedDrain) {
@@ -183,21 +268,78 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     }
   }
 
+  /** @internal ClientView: CLIENT KILL. */
+  kill (): void {
+    this.close()
+  }
+
+  /** RESET: back to a fresh connection's state. */
+  resetState (): void {
+    this.transaction.reset()
+    this.subscriptions.reset()
+    this.name = null
+    this.protocol = 2
+    this.readOnlyMode = false
+    this.replyMode = 'on'
+  }
+
   /** Forgets the client: queued and future replies are dropped, waiting commands cancelled. */
   close (): void {
     if (this.closed) return
     this.closed = true
     this.queue.drain()
+    for (const b of this.blocked) b.abandon()
+    this.blocked.clear()
+    this.transaction.reset()
+    this.subscriptions.close()
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.destroy()
     this.onClosed(this)
   }
 
-  private push (reply: Buffer): void {
-    this.queue.push(new LocalReply(reply))
-    this.markIfHeadReady()
+  /**
+   * Inside MULTI every command but the transaction's own is queued for EXEC (after the
+   * checks a node makes at queue time). Returns false for those handled normally.
+   */
+  private queueInTransaction (plan: RoutePlan, args: Buffer[]): boolean {
+    switch (plan.kind) {
+      case 'session':
+        if (['exec', 'discard', 'multi', 'watch', 'reset'].includes(plan.name)) return false
+        this.transaction.queue(args, plan.slot, plan.name.includes('subscribe') ? null : ReplyStrings.notAllowedInMulti)
+        return true
+      case 'local':
+        if (plan.name === 'quit') return false
+        this.transaction.queue(args, -1, ['ping', 'echo', 'time'].includes(plan.name) ? null : ReplyStrings.notAllowedInMulti)
+        return true
+      case 'single':
+      case 'blocking':
+        this.transaction.queue(args, plan.slot, null)
+        return true
+      case 'any-node':
+        this.transaction.queue(args, -1, null)
+        return true
+      case 'split':
+        this.transaction.queue(args, -1, ReplyStrings.crossSlot)
+        return true
+      case 'broadcast':
+      case 'scan':
+        this.transaction.queue(args, -1, ReplyStrings.notAllowedInMulti)
+        return true
+      case 'reject':
+        this.transaction.queue(args, -1, plan.error)
+        return true
+    }
   }
 
-  private complete (entry: QueuedReply, reply: Buffer): void {
+  /** RESP2 subscribed mode allows only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET, as Redis. */
+  private allowedWhileSubscribed (plan: RoutePlan, args: Buffer[]): boolean {
+    if (plan.kind === 'session' && (plan.name.includes('subscribe') || plan.name === 'reset')) return true
+    if (plan.kind === 'local' && plan.name === 'quit') return true
+    if (plan.kind === 'local' && plan.name === 'ping') { this.subscriptions.ping(args); return false }
+    this.pushReply(errorReply(ReplyStrings.subscribedContext(plan.kind === 'reject' ? args[0].toString('latin1') : plan.spec.name.replace('|', ' '))))
+    return false
+  }
+
+  private complete (entry: QueueEntry, reply: Buffer): void {
     entry.reply = reply
     if (!this.closed) this.markIfHeadReady()
   }

@@ -1,0 +1,70 @@
+import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
+import type { DedicatedLink } from '../cluster/dedicated-link.js'
+import { parseRedirect } from '../cluster/parse-redirect.js'
+import { errorReply } from '../resp/encode.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
+import type { SessionPort } from './session-port.js'
+
+/**
+ * One blocking command (BLPOP, BLMOVE, BZPOPMIN, XREAD BLOCK, ...) on a connection of its
+ * own from the blocking pool. Follows MOVED/ASK itself (a dedicated link does not), and if
+ * the client leaves while blocked, closes the connection so the node unblocks at once —
+ * otherwise a late pop would take an element nobody receives.
+ */
+export class BlockingRequest implements RequestOwner {
+  reply: Buffer | null = null
+  private link: DedicatedLink | null = null
+  private readonly req: BackendRequest
+  private redirects = 0
+
+  constructor (private readonly session: SessionPort, args: Buffer[], private readonly slot: number) {
+    this.req = new BackendRequest(args, slot, false, this)
+    this.req.protocol = session.protocol
+  }
+
+  /** Client gone: the session calls abandon(). */
+  get closed (): boolean {
+    return this.session.owner.closed
+  }
+
+  /** Sends the command to the slot's master on a pooled connection. */
+  start (node = this.session.ctx.topology.masterFor(this.slot)): void {
+    if (node === undefined) { this.finish(errorReply(ReplyStrings.noNodeForSlot(this.slot))); return }
+    const link = this.session.ctx.blocking.acquire(node, this.session.linkOptions())
+    if (link === null) { this.finish(errorReply(ReplyStrings.tooManyBlocked(this.session.ctx.blocking.limit))); return }
+    this.link = link
+    this.req.reply = null
+    link.send(this.req)
+  }
+
+  /** Called by the session when the client disconnects, so the node stops blocking now. */
+  abandon (): void {
+    if (this.link !== null) {
+      this.session.ctx.blocking.discard(this.link)
+      this.link = null
+    }
+  }
+
+  /** @internal RequestOwner */
+  onRequestDone (req: BackendRequest): void {
+    const link = this.link
+    if (link === null) return // abandoned
+    this.link = null
+    this.session.ctx.blocking.release(link, this.session.protocol)
+    const reply = req.reply as Buffer
+    const redirect = reply[0] === 0x2d ? parseRedirect(reply, link.node) : null
+    if (redirect !== null && (redirect.kind === 'moved' || redirect.kind === 'ask') &&
+      ++this.redirects <= this.session.ctx.maxRedirects) {
+      if (redirect.kind === 'moved') this.session.ctx.topology.moveSlot(redirect.slot, redirect.node)
+      else this.req.askNode = redirect.node
+      this.start(redirect.node)
+      return
+    }
+    this.finish(reply)
+  }
+
+  private finish (reply: Buffer): void {
+    this.reply = reply
+    this.session.owner.onRequestDone(this)
+  }
+}

@@ -1,0 +1,87 @@
+import { errorReply, integerReply, OK, verbatimReply } from '../resp/encode.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
+
+/** What CLIENT LIST / INFO / KILL know about a client connection of slotgate's. */
+export interface ClientView {
+  readonly id: number
+  readonly name: Buffer | null
+  readonly protocol: 2 | 3
+  readonly remoteAddress: string
+  readonly localAddress: string
+  readonly createdAt: number
+  readonly lastActiveAt: number
+  readonly subscriptionCount: number
+  readonly inMulti: boolean
+  readonly lastCommand: string
+  kill (): void
+}
+
+/** One `CLIENT LIST` line, in Redis 7's field order for the fields slotgate can know. */
+export function clientLine (c: ClientView, now = Date.now()): string {
+  return `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=-1 name=${c.name?.toString('latin1') ?? ''} ` +
+    `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastActiveAt) / 1000)} flags=N db=0 ` +
+    `sub=${c.subscriptionCount} psub=0 ssub=0 multi=${c.inMulti ? 0 : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
+    `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.protocol}`
+}
+
+/**
+ * CLIENT LIST / INFO / KILL about slotgate's own clients (the nodes' clients are slotgate's
+ * links, which mean nothing to the application), NO-EVICT accepted, TRACKING refused.
+ */
+export function runClientCommand (sub: string, args: readonly Buffer[], self: ClientView, all: () => Iterable<ClientView>): Buffer {
+  switch (sub) {
+    case 'client|info':
+      return verbatimReply(self.protocol, `${clientLine(self)}\n`)
+    case 'client|list': {
+      let ids: Set<number> | null = null
+      if (args.length >= 4 && args[2].toString('latin1').toLowerCase() === 'id') {
+        ids = new Set(args.slice(3).map(a => Number(a.toString('latin1'))))
+      }
+      const lines = [...all()].filter(c => ids === null || ids.has(c.id)).map(c => `${clientLine(c)}\n`)
+      return verbatimReply(self.protocol, lines.join(''))
+    }
+    case 'client|kill':
+      return kill(args, self, all)
+    case 'client|no-evict':
+      return OK
+    case 'client|getredir':
+      return integerReply(-1)
+    case 'client|tracking':
+    case 'client|caching':
+    case 'client|trackinginfo':
+      return errorReply(ReplyStrings.trackingUnsupported)
+    default:
+      return errorReply(ReplyStrings.notSupported(sub.replace('|', ' ')))
+  }
+}
+
+/** `CLIENT KILL addr` (old form: +OK or error) or `CLIENT KILL <filter value> ...` (count). */
+function kill (args: readonly Buffer[], self: ClientView, all: () => Iterable<ClientView>): Buffer {
+  if (args.length === 3) {
+    const addr = args[2].toString('latin1')
+    const victim = [...all()].find(c => c.remoteAddress === addr)
+    if (victim === undefined) return errorReply(ReplyStrings.noSuchClient)
+    victim.kill()
+    return OK
+  }
+  if (args.length % 2 !== 0) return errorReply(ReplyStrings.syntaxError)
+  let skipMe = true
+  const filters: ((c: ClientView) => boolean)[] = []
+  for (let i = 2; i < args.length; i += 2) {
+    const key = args[i].toString('latin1').toLowerCase()
+    const value = args[i + 1].toString('latin1')
+    if (key === 'id') filters.push(c => String(c.id) === value)
+    else if (key === 'addr') filters.push(c => c.remoteAddress === value)
+    else if (key === 'laddr') filters.push(c => c.localAddress === value)
+    else if (key === 'user') filters.push(() => value === 'default')
+    else if (key === 'skipme') skipMe = value.toLowerCase() !== 'no'
+    else return errorReply(ReplyStrings.syntaxError)
+  }
+  let killed = 0
+  for (const c of [...all()]) {
+    if (skipMe && c === self) continue
+    if (filters.every(f => f(c))) { c.kill(); killed++ }
+  }
+  return integerReply(killed)
+}
+

@@ -1,0 +1,176 @@
+import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
+import { DedicatedLink, type DedicatedLinkOwner } from '../cluster/dedicated-link.js'
+import { errorReply, OK, QUEUED } from '../resp/encode.js'
+import { isErrorReply } from '../resp/decode-reply.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
+import type { SessionPort } from './session-port.js'
+
+/** A command queued inside MULTI, with the slot of its keys (-1 for keyless). */
+interface QueuedCommand { args: Buffer[], slot: number }
+
+/**
+ * MULTI / EXEC / DISCARD / WATCH / UNWATCH for one session, with Redis Cluster's rules: all
+ * keys of a transaction in one slot (else `-CROSSSLOT`, and EXEC answers `-EXECABORT`).
+ *
+ * Commands are checked and answered `+QUEUED` here, then EXEC sends `MULTI, cmd..., EXEC` as
+ * one contiguous block to the slot's master and returns the node's EXEC reply untouched: a
+ * block written in one go cannot interleave with other clients' commands on a shared link,
+ * so only WATCH (whose state lives on a connection until EXEC) needs a dedicated link.
+ */
+export class Transaction implements DedicatedLinkOwner {
+  private inMulti = false
+  private aborted = false
+  private queued: QueuedCommand[] = []
+  private slot = -1
+  private watchLink: DedicatedLink | null = null
+
+  constructor (private readonly session: SessionPort) {}
+
+  /** True between MULTI and EXEC/DISCARD: commands are queued, not run. */
+  get active (): boolean { return this.inMulti }
+
+  /** MULTI */
+  multi (): void {
+    if (this.inMulti) { this.session.pushReply(errorReply(ReplyStrings.multiNested)); return }
+    this.inMulti = true
+    this.aborted = false
+    this.queued = []
+    this.session.pushReply(OK)
+  }
+
+  /** A command received inside MULTI: checked, then queued (or refused, which aborts EXEC). */
+  queue (args: Buffer[], slot: number, error: string | null): void {
+    if (error === null && slot >= 0) {
+      if (this.slot === -1) this.slot = slot
+      else if (slot !== this.slot) error = ReplyStrings.crossSlot
+    }
+    if (error !== null) {
+      this.aborted = true
+      this.session.pushReply(errorReply(error))
+      return
+    }
+    this.queued.push({ args, slot })
+    this.session.pushReply(QUEUED)
+  }
+
+  /** WATCH keys (all in one slot, and the transaction's slot if it has one). */
+  watch (args: Buffer[], slot: number): void {
+    if (this.inMulti) { this.session.pushReply(errorReply(ReplyStrings.watchInsideMulti)); return }
+    if (this.slot !== -1 && slot !== this.slot) { this.session.pushReply(errorReply(ReplyStrings.crossSlot)); return }
+    const node = this.session.ctx.topology.masterFor(slot)
+    if (node === undefined) { this.session.pushReply(errorReply(ReplyStrings.noNodeForSlot(slot))); return }
+    if (this.watchLink === null || this.watchLink.closed) {
+      this.watchLink = new DedicatedLink(node, this.session.linkOptions(), this)
+    }
+    this.slot = slot
+    const req = new BackendRequest(args, slot, false, this.session.owner)
+    req.protocol = this.session.protocol
+    this.session.pushEntry(req)
+    this.watchLink.send(req)
+  }
+
+  /** UNWATCH */
+  unwatch (): void {
+    this.release()
+    this.session.pushReply(OK)
+  }
+
+  /** DISCARD */
+  discard (): void {
+    if (!this.inMulti) { this.session.pushReply(errorReply(ReplyStrings.discardWithoutMulti)); return }
+    this.reset()
+    this.session.pushReply(OK)
+  }
+
+  /** EXEC: runs the block on the node, or answers EXECABORT after a refused command. */
+  exec (): void {
+    if (!this.inMulti) { this.session.pushReply(errorReply(ReplyStrings.execWithoutMulti)); return }
+    if (this.aborted) {
+      this.reset()
+      this.session.pushReply(errorReply(ReplyStrings.execAbort))
+      return
+    }
+    const block = new TransactionBlock(this.session.owner, this.queued, this.slot, this.session)
+    this.session.pushEntry(block)
+    const link = this.watchLink
+    block.send(link !== null && !link.closed ? link : null)
+    this.inMulti = false
+    this.queued = []
+    // EXEC ends WATCH too; the dedicated link is closed once the block is written and answered.
+    this.watchLink = null
+    this.slot = -1
+    if (link !== null) block.onDone = () => { link.close() }
+  }
+
+  /** Forgets everything (DISCARD, RESET, disconnect). */
+  reset (): void {
+    this.inMulti = false
+    this.aborted = false
+    this.queued = []
+    this.release()
+  }
+
+  /** @internal DedicatedLinkOwner */
+  onDedicatedPush (): void {}
+
+  /** @internal DedicatedLinkOwner: the WATCH connection is gone, so is the WATCH. */
+  onDedicatedDown (link: DedicatedLink): void {
+    if (this.watchLink === link) this.watchLink = null
+  }
+
+  private release (): void {
+    this.watchLink?.close()
+    this.watchLink = null
+    if (!this.inMulti) this.slot = -1
+  }
+}
+
+/**
+ * The MULTI ... EXEC block on its way: one place in the client's reply queue, answered with
+ * the node's EXEC reply. Its parts are raw requests (never redirected, re-routed or retried:
+ * a part sent alone, outside its MULTI, would run unprotected).
+ */
+class TransactionBlock implements RequestOwner {
+  reply: Buffer | null = null
+  onDone: (() => void) | null = null
+  private readonly parts: BackendRequest[] = []
+  private remaining = 0
+
+  constructor (private readonly owner: RequestOwner & { onRequestDone: (e: { reply: Buffer | null }) => void },
+    commands: QueuedCommand[], slot: number, session: SessionPort) {
+    const target = slot >= 0 ? null : session.anyMaster()
+    const make = (args: Buffer[]): BackendRequest => {
+      const r = new BackendRequest(args, slot, false, this, target)
+      r.raw = true
+      r.protocol = session.protocol
+      return r
+    }
+    this.parts.push(make([Buffer.from('MULTI')]))
+    for (const c of commands) this.parts.push(make(c.args))
+    this.parts.push(make([Buffer.from('EXEC')]))
+    this.remaining = this.parts.length
+    this.dispatch = (r: BackendRequest) => { session.ctx.dispatcher.send(r) }
+  }
+
+  private dispatch: (r: BackendRequest) => void
+
+  get closed (): boolean { return this.owner.closed }
+
+  send (link: DedicatedLink | null): void {
+    for (const p of this.parts) {
+      if (link !== null) link.send(p)
+      else this.dispatch(p)
+    }
+  }
+
+  /** @internal RequestOwner */
+  onRequestDone (): void {
+    if (--this.remaining > 0) return
+    const exec = this.parts[this.parts.length - 1].reply as Buffer
+    const multi = this.parts[0].reply as Buffer
+    // If MULTI itself failed (e.g. the link broke), its error says more than EXEC's.
+    this.reply = isErrorReply(multi) ? multi : exec
+    this.onDone?.()
+    this.owner.onRequestDone(this)
+  }
+}
