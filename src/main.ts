@@ -6,6 +6,8 @@ import { RequestDispatcher } from './cluster/request-dispatcher.js'
 import { Topology } from './cluster/topology.js'
 import { TopologyRefresher, type RefreshTrigger } from './cluster/topology-refresher.js'
 import { CommandTable } from './commands/command-table.js'
+import { CommandPolicy } from './commands/command-policy.js'
+import { ScriptCache } from './commands/script-cache.js'
 import type { SlotgateConfig } from './config/schema.js'
 import { RespServer } from './server/resp-server.js'
 import type { SessionContext } from './session/client-session.js'
@@ -97,6 +99,8 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     info,
     limits: { maxBulkBytes: config.maxRequestBytes, maxMultibulkLength: config.maxMultibulkLength },
     blocking,
+    policy: new CommandPolicy(config.denyCommands),
+    scripts: new ScriptCache(),
     maxRedirects: config.maxRedirects,
     seeds: config.seeds,
     linkDefaults: {

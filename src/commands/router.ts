@@ -4,6 +4,7 @@ import { CommandFlag, hasValidArity, isReadOnly, type CommandSpec } from './comm
 import type { CommandTable } from './command-table.js'
 import { extractKeys } from './extract-keys.js'
 import type { MergeKind } from './merge-replies.js'
+import { ALLOW_ALL, type CommandPolicy } from './command-policy.js'
 
 /**
  * What to do with one request (DESIGN.md, "The hot path"):
@@ -17,7 +18,7 @@ export type RoutePlan =
   | { kind: 'any-node', readOnly: boolean, spec: CommandSpec }
   | { kind: 'local', name: string, spec: CommandSpec }
   | { kind: 'split', spec: CommandSpec, keys: number[], merge: MergeKind, readOnly: boolean }
-  | { kind: 'broadcast', spec: CommandSpec, merge: MergeKind, readOnly: boolean }
+  | { kind: 'broadcast', spec: CommandSpec, merge: MergeKind, readOnly: boolean, allNodes: boolean }
   | { kind: 'scan', spec: CommandSpec }
   | { kind: 'blocking', slot: number, spec: CommandSpec }
   | { kind: 'session', name: string, slot: number, spec: CommandSpec }
@@ -29,7 +30,7 @@ export type RoutePlan =
  * can answer for the whole cluster (INFO).
  */
 export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
-  'ping', 'echo', 'quit', 'select', 'hello', 'time', 'info', 'readonly', 'readwrite',
+  'ping', 'echo', 'quit', 'select', 'hello', 'time', 'info', 'readonly', 'readwrite', 'role',
   'client|setname', 'client|getname', 'client|id'
 ])
 
@@ -53,7 +54,10 @@ const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
   'command', 'command|count', 'command|info', 'command|docs', 'command|list', 'command|getkeys',
   'command|getkeysandflags', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro',
   // Classic Pub/Sub: a PUBLISH on any node reaches subscribers on every node.
-  'publish'
+  'publish',
+  // Read-only introspection that is the same on every master (or close enough).
+  'config|get', 'lastsave', 'cluster|keyslot', 'memory|doctor', 'memory|stats', 'memory|malloc-stats',
+  'latency|doctor', 'latency|latest', 'module|list', 'function|dump', 'function|stats'
 ])
 
 /**
@@ -75,14 +79,19 @@ const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKin
   ['function|list', 'first'], ['function|restore', 'all-ok'],
   // Classic subscriptions are spread over masters, so ask them all.
   ['pubsub|channels', 'union'], ['pubsub|numpat', 'sum'], ['pubsub|numsub', 'pair-sum'],
-  ['pubsub|shardchannels', 'union'], ['pubsub|shardnumsub', 'pair-sum']
+  ['pubsub|shardchannels', 'union'], ['pubsub|shardnumsub', 'pair-sum'],
+  ['slowlog|get', 'concat'], ['slowlog|len', 'sum'], ['slowlog|reset', 'all-ok'], ['latency|reset', 'sum'],
+  ['config|set', 'all-ok'], ['config|resetstat', 'all-ok'], ['script|kill', 'first']
 ])
+
+/** Broadcasts that must reach replicas too: configuration applies to every node. */
+const TO_ALL_NODES: ReadonlySet<string> = new Set(['config|set', 'config|resetstat'])
 
 /**
  * Turns a request into a plan. Pure: looks at the command table and the arguments only.
  * Checks run in a single node's order: unknown command, arity, then keys and slots.
  */
-export function routeCommand (table: CommandTable, args: readonly Buffer[]): RoutePlan {
+export function routeCommand (table: CommandTable, args: readonly Buffer[], policy: CommandPolicy = ALLOW_ALL): RoutePlan {
   const spec = table.lookup(args as Buffer[])
   if (spec === undefined) {
     return { kind: 'reject', error: ReplyStrings.unknownCommand(args[0].toString('latin1'), args.slice(1)) }
@@ -95,6 +104,8 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[]): Rou
   if (!hasValidArity(spec, args.length)) {
     return { kind: 'reject', error: ReplyStrings.wrongArity(spec.name.replace('|', ' ')) }
   }
+  const rule = policy.deniedBy(spec.name)
+  if (rule !== null) return { kind: 'reject', error: ReplyStrings.denied(spec.name.replace('|', ' '), rule) }
   if (LOCAL_COMMANDS.has(spec.name)) return { kind: 'local', name: spec.name, spec }
   const readOnly = isReadOnly(spec)
   const keys = extractKeys(spec, args)
@@ -111,7 +122,7 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[]): Rou
   if (keys.length === 0) {
     if (ANY_NODE_COMMANDS.has(spec.name)) return { kind: 'any-node', readOnly, spec }
     const merge = BROADCAST_MERGE.get(spec.name)
-    if (merge !== undefined) return { kind: 'broadcast', spec, merge, readOnly }
+    if (merge !== undefined) return { kind: 'broadcast', spec, merge, readOnly, allNodes: TO_ALL_NODES.has(spec.name) }
     if (spec.name === 'scan') return { kind: 'scan', spec }
     return { kind: 'reject', error: ReplyStrings.notSupported(spec.name.replace('|', ' ')) }
   }

@@ -25,6 +25,8 @@ export const FORMAT = {
   intOrAuto: 'slotgate-int-or-auto',
   /** Any string (secrets, user names). */
   string: 'slotgate-string',
+  /** List of command names (`get`, `config|set` or `config set`), lower-cased; a string is split on commas. */
+  commandList: 'slotgate-command-list',
 } as const;
 
 /** Bounds a schema item may carry for the integer formats. */
@@ -122,6 +124,18 @@ convict.addFormats({
       if (typeof value !== 'string' || !isHost(value)) {
         throw new Error('must be an IP address or a host name');
       }
+    },
+  },
+  [FORMAT.commandList]: {
+    coerce(value: unknown): unknown {
+      if (typeof value !== 'string') return value;
+      const text = value.trim();
+      return text === '' ? [] : text.split(',').map((item) => item.trim());
+    },
+    validate(value: unknown): void {
+      if (!Array.isArray(value)) throw new Error('must be a comma-separated list of command names');
+      const bad = value.filter((item) => typeof item !== 'string' || !/^[a-z0-9_-]+([| ][a-z0-9_-]+)?$/i.test(item));
+      if (bad.length > 0) throw new Error(`must be command names like "debug" or "config|set"; bad: ${JSON.stringify(bad)}`);
     },
   },
   [FORMAT.nodeList]: {

@@ -44,6 +44,7 @@ export interface SlotgateConfig {
   retryBackoffMs: number;
   maxClients: number;
   maxBlockingLinks: number;
+  denyCommands: string[];
   pubsubOutputLimitBytes: number;
   maxRequestBytes: number;
   maxMultibulkLength: number;
@@ -76,6 +77,17 @@ export type ConfigSchema = { [K in ConfigKey]: OptionSchema<SlotgateConfig[K]> }
 
 // Node's timers fire at once for delays above 2^31-1 ms, so no duration may exceed it.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Commands denied unless the operator says otherwise (see `denyCommands`). */
+export const DEFAULT_DENIED_COMMANDS: string[] = [
+  'config|set', 'config|rewrite', 'config|resetstat', 'debug', 'shutdown', 'monitor', 'save', 'bgsave',
+  'bgrewriteaof', 'replicaof', 'slaveof', 'failover', 'sync', 'psync', 'move', 'swapdb',
+  'acl|setuser', 'acl|deluser', 'acl|load', 'acl|save', 'module|load', 'module|loadex', 'module|unload',
+  'cluster|addslots', 'cluster|addslotsrange', 'cluster|delslots', 'cluster|delslotsrange', 'cluster|failover',
+  'cluster|flushslots', 'cluster|forget', 'cluster|meet', 'cluster|replicate', 'cluster|reset',
+  'cluster|saveconfig', 'cluster|set-config-epoch', 'cluster|setslot', 'cluster|bumpepoch',
+  'client|pause', 'client|unpause'
+];
 
 /** The schema. Options are listed in the order `--help` shows them. */
 export const CONFIG_SCHEMA: ConfigSchema = {
@@ -193,6 +205,13 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     default: 10000,
     env: 'SLOTGATE_MAX_CLIENTS',
     arg: 'max-clients',
+  },
+  denyCommands: {
+    doc: 'Commands refused with an error naming the rule, as `name` or `container|sub` (`debug`, `config|set`; a container name denies all its subcommands). The default denies what could harm a shared cluster or cannot make sense through a proxy: configuration writes, persistence and replication control, SHUTDOWN, DEBUG, MONITOR, MOVE/SWAPDB, ACL and module changes, CLUSTER commands that change the cluster, CLIENT PAUSE. Set it to an empty string to allow all (CONFIG SET and CONFIG RESETSTAT then go to every node).',
+    format: FORMAT.commandList,
+    default: DEFAULT_DENIED_COMMANDS,
+    env: 'SLOTGATE_DENY_COMMANDS',
+    arg: 'deny-commands',
   },
   maxBlockingLinks: {
     doc: 'Most cluster connections held by blocked clients at once (BLPOP, BLMOVE, XREAD BLOCK, ...: each waits on a connection of its own so it never holds up the shared ones). Beyond it a blocking command gets an error asking to retry.',

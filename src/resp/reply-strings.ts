@@ -35,6 +35,7 @@ export const ReplyStrings = {
   subscribedContext: (name: string) => `ERR Can't execute '${printable(name)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
   trackingUnsupported: 'ERR slotgate does not support CLIENT TRACKING (client-side caching): invalidations from many nodes cannot be tied to one proxied connection reliably',
   noSuchClient: 'ERR No such client',
+  denied: (name: string, rule: string) => `ERR slotgate: '${printable(name.toUpperCase())}' is denied by the proxy's command policy (rule '${printable(rule)}' in denyCommands)`,
   maxClients: 'ERR max number of clients reached'
 } as const
 

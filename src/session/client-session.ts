@@ -7,6 +7,9 @@ import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
 import type { CommandTable } from '../commands/command-table.js'
 import { routeCommand, type RoutePlan } from '../commands/router.js'
+import type { CommandPolicy } from '../commands/command-policy.js'
+import type { ScriptCache } from '../commands/script-cache.js'
+import { EvalShaRequest } from './evalsha-request.js'
 import { splitBySlot } from '../commands/split-command.js'
 import { errorReply } from '../resp/encode.js'
 import { RequestParser, type RequestLimits, type RequestSink } from '../resp/request-parser.js'
@@ -31,6 +34,8 @@ export interface SessionContext {
   readonly topology: Topology
   readonly info: InfoSource
   readonly limits: RequestLimits
+  readonly policy: CommandPolicy
+  readonly scripts: ScriptCache
   readonly blocking: BlockingLinkPool
   readonly maxRedirects: number
   readonly seeds: readonly NodeAddress[]
@@ -107,10 +112,19 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   /** @internal RequestSink: one parsed request. */
   onRequest (args: Buffer[]): void {
     if (this.ending) return
-    const plan = routeCommand(this.ctx.table, args)
+    const plan = routeCommand(this.ctx.table, args, this.ctx.policy)
     if (plan.kind !== 'reject') this.lastCommand = plan.spec.name
     if (this.transaction.active && this.queueInTransaction(plan, args)) return
     if (this.protocol === 2 && this.subscriptions.count > 0 && !this.allowedWhileSubscribed(plan, args)) return
+    if ((plan.kind === 'single' || plan.kind === 'any-node') && plan.spec.name.startsWith('evalsha')) {
+      const e = new EvalShaRequest(this, args, plan.kind === 'single' ? plan.slot : -1, plan.readOnly,
+        plan.kind === 'single' ? null : this.anyMaster())
+      this.pushEntry(e)
+      e.start()
+      return
+    }
+    if (plan.kind !== 'reject' && (plan.spec.name === 'eval' || plan.spec.name === 'eval_ro')) this.ctx.scripts.remember(args[1])
+    else if (plan.kind === 'broadcast' && plan.spec.name === 'script|load') this.ctx.scripts.remember(args[2])
     switch (plan.kind) {
       case 'single': {
         const req = new BackendRequest(args, plan.slot, plan.readOnly, this)
@@ -151,9 +165,9 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
         return
       }
       case 'broadcast': {
-        const masters = this.ctx.topology.masters()
-        if (masters.length === 0) { this.pushReply(errorReply(ReplyStrings.notReady)); return }
-        const fan = new FanOutRequest(this, plan.merge, masters.map(node => ({ args, slot: -1, node, label: node })), plan.readOnly, this.protocol)
+        const nodes = plan.allNodes ? this.ctx.topology.nodes() : this.ctx.topology.masters()
+        if (nodes.length === 0) { this.pushReply(errorReply(ReplyStrings.notReady)); return }
+        const fan = new FanOutRequest(this, plan.merge, nodes.map(node => ({ args, slot: -1, node, label: node })), plan.readOnly, this.protocol)
         this.pushEntry(fan)
         fan.start(this.ctx.dispatcher)
         return

@@ -44,6 +44,9 @@ export function runLocalCommand (name: string, args: readonly Buffer[], session:
       const now = Date.now()
       return arrayReply([bulkReply(String(Math.floor(now / 1000))), bulkReply(String((now % 1000) * 1000))])
     }
+    case 'role':
+      // slotgate stands for one master: what a single-node client should believe.
+      return arrayReply([bulkReply('master'), integerReply(0), EMPTY_ARRAY])
     case 'client|setname':
       return clientSetName(args[2], session)
     case 'client|getname':

@@ -1,0 +1,49 @@
+import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
+import type { NodeAddress } from '../cluster/node-address.js'
+import type { SessionPort } from './session-port.js'
+
+const NOSCRIPT = Buffer.from('-NOSCRIPT')
+const IGNORE: RequestOwner = { onRequestDone () {}, closed: false }
+
+/**
+ * EVALSHA / EVALSHA_RO that heals NOSCRIPT: a script the client loaded through slotgate may be
+ * missing on a node that joined or was promoted since. When that node answers NOSCRIPT and the
+ * script's body is known, slotgate loads it there and sends the EVALSHA again, once; the
+ * SCRIPT LOAD and the retry leave in the same write to the same node, in that order.
+ */
+export class EvalShaRequest implements RequestOwner {
+  reply: Buffer | null = null
+  private readonly req: BackendRequest
+  private retried = false
+
+  constructor (private readonly session: SessionPort, args: Buffer[], slot: number, readOnly: boolean, target: NodeAddress | null) {
+    this.req = new BackendRequest(args, slot, readOnly, this, target)
+    this.req.protocol = session.protocol
+  }
+
+  get closed (): boolean { return this.session.owner.closed }
+
+  start (): void {
+    this.session.ctx.dispatcher.send(this.req)
+  }
+
+  /** @internal RequestOwner */
+  onRequestDone (req: BackendRequest): void {
+    const reply = req.reply as Buffer
+    if (!this.retried && reply.subarray(0, NOSCRIPT.length).equals(NOSCRIPT)) {
+      const body = this.session.ctx.scripts.get(req.args[1].toString('latin1'))
+      if (body !== undefined && req.node !== null) {
+        this.retried = true
+        const load = new BackendRequest([Buffer.from('SCRIPT'), Buffer.from('LOAD'), body], -1, false, IGNORE, req.node)
+        load.protocol = req.protocol
+        req.reply = null
+        req.target = req.node
+        this.session.ctx.dispatcher.send(load)
+        this.session.ctx.dispatcher.send(req)
+        return
+      }
+    }
+    this.reply = reply
+    this.session.owner.onRequestDone(this)
+  }
+}
