@@ -8,6 +8,10 @@ import { TopologyRefresher, type RefreshTrigger } from './cluster/topology-refre
 import { CommandTable } from './commands/command-table.js'
 import { CommandPolicy } from './commands/command-policy.js'
 import { ScriptCache } from './commands/script-cache.js'
+import { Authenticator } from './session/authenticator.js'
+import { ReadFrom } from './cluster/backend-request.js'
+
+const READ_FROM = { master: ReadFrom.master, 'prefer-replica': ReadFrom.preferReplica, replica: ReadFrom.replica, any: ReadFrom.any } as const
 import type { SlotgateConfig } from './config/schema.js'
 import { RespServer } from './server/resp-server.js'
 import type { SessionContext } from './session/client-session.js'
@@ -101,6 +105,8 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     blocking,
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(),
+    auth: new Authenticator(config.requirepass, config.usersFile),
+    readPolicy: READ_FROM[config.readPolicy],
     maxRedirects: config.maxRedirects,
     seeds: config.seeds,
     linkDefaults: {

@@ -1,5 +1,9 @@
 import type { NodeAddress } from './node-address.js'
 
+/** Where a read-only command may go (config readPolicy, or READONLY in a session). */
+export const ReadFrom = { master: 0, preferReplica: 1, replica: 2, any: 3 } as const
+export type ReadFrom = typeof ReadFrom[keyof typeof ReadFrom]
+
 /** Whoever waits for a request's reply (a client session, or a fan-out gathering parts). */
 export interface RequestOwner {
   /** Called once, when `req.reply` holds the final reply bytes. */
@@ -34,6 +38,8 @@ export class BackendRequest {
    * the owner as they are (no redirect followed), and it is never re-routed or retried.
    */
   raw = false
+  /** For read-only commands: whether a replica may (or must) serve it. */
+  readFrom: ReadFrom = ReadFrom.master
   /** RESP version of the link it must travel on: the client's, so replies pass through as they are. */
   protocol: 2 | 3 = 2
 

@@ -1,4 +1,4 @@
-import type { BackendRequest } from './backend-request.js'
+import { ReadFrom, type BackendRequest } from './backend-request.js'
 import type { LinkPool } from './link-pool.js'
 import type { LinkListener, NodeLink } from './node-link.js'
 import type { NodeAddress } from './node-address.js'
@@ -46,6 +46,7 @@ export class DispatchStats {
 export class RequestDispatcher implements LinkListener {
   readonly stats = new DispatchStats()
   private waiting: BackendRequest[] = []
+  private roundRobin = 0
   private readonly sweepTimer: NodeJS.Timeout
   private refresh: (trigger: RefreshTrigger) => void = () => {}
 
@@ -71,11 +72,41 @@ export class RequestDispatcher implements LinkListener {
   /** Routes `req` to its node now, or makes it wait for one. */
   send (req: BackendRequest): void {
     if (req.cancelled) return
+    if (req.readFrom !== ReadFrom.master && req.askNode === null && req.slot >= 0) {
+      const replica = this.pickReplica(req)
+      if (replica === null) return // answered with an error
+      if (replica !== undefined) {
+        const link = (this.pool as LinkPool).linkFor(replica, req.protocol, true)
+        if (link !== undefined) { link.send(req); return }
+      }
+    }
     const node = this.nodeFor(req)
     if (node === undefined) { this.wait(req); return }
     const link = (this.pool as LinkPool).linkFor(node, req.protocol)
     if (link === undefined) { this.wait(req); return }
     link.send(req)
+  }
+
+  /**
+   * A healthy replica for a read (round robin over the shard's replicas not failing and not
+   * in reconnect backoff); undefined to use the master; null when `replica` policy has none
+   * (the request was answered with an error).
+   */
+  private pickReplica (req: BackendRequest): NodeAddress | undefined | null {
+    const shard = this.topology.shardFor(req.slot)
+    if (shard === undefined) return undefined
+    const pool = this.pool as LinkPool
+    const healthy = shard.replicas.filter(r => !pool.isBackingOff(r))
+    if (req.readFrom === ReadFrom.any) {
+      const all = shard.masterFailing ? healthy : [shard.master, ...healthy]
+      return all.length > 0 ? all[this.roundRobin++ % all.length] : undefined
+    }
+    if (healthy.length > 0) return healthy[this.roundRobin++ % healthy.length]
+    if (req.readFrom === ReadFrom.replica) {
+      this.fail(req, ReplyStrings.noReplica(req.slot))
+      return null
+    }
+    return undefined
   }
 
   /** Stops timers; fails every waiting request. */

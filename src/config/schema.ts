@@ -30,6 +30,7 @@ export interface SlotgateConfig {
   port: number;
   bind: string;
   requirepass: string;
+  usersFile: string;
   clusterUsername: string;
   clusterPassword: string;
   readPolicy: ReadPolicy;
@@ -119,6 +120,13 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     sensitive: true,
     env: 'SLOTGATE_REQUIREPASS',
     arg: 'requirepass',
+  },
+  usersFile: {
+    doc: 'JSON file of client users, for ACL-style access (mount a Kubernetes Secret here): an array of {"username", "password", "commands": ["+@read", "-@dangerous", "+get", ...], "keys": ["~app:*"]}. Rules apply in order from nothing allowed, as Redis ACL rules; "commands" defaults to ["+@all"], "keys" to all keys. Empty: no users besides requirepass\'s default user.',
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_USERS_FILE',
+    arg: 'users-file',
   },
   clusterUsername: {
     doc: 'ACL user slotgate authenticates as on the cluster nodes. Empty: the default user.',

@@ -35,6 +35,13 @@ export const ReplyStrings = {
   subscribedContext: (name: string) => `ERR Can't execute '${printable(name)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
   trackingUnsupported: 'ERR slotgate does not support CLIENT TRACKING (client-side caching): invalidations from many nodes cannot be tied to one proxied connection reliably',
   noSuchClient: 'ERR No such client',
+  noAuth: 'NOAUTH Authentication required.',
+  helloNoAuth: 'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+  wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
+  authNotConfigured: 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+  noPermCommand: (name: string) => `NOPERM this user has no permissions to run the '${printable(name)}' command`,
+  noPermKey: 'NOPERM this user has no permissions to access one of the keys used as arguments',
+  noReplica: (slot: number) => `ERR slotgate: no healthy replica serves slot ${slot} (readPolicy replica)`,
   denied: (name: string, rule: string) => `ERR slotgate: '${printable(name.toUpperCase())}' is denied by the proxy's command policy (rule '${printable(rule)}' in denyCommands)`,
   maxClients: 'ERR max number of clients reached'
 } as const

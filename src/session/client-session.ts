@@ -6,10 +6,14 @@ import type { NodeAddress } from '../cluster/node-address.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
 import type { CommandTable } from '../commands/command-table.js'
+import type { CommandSpec } from '../commands/command-spec.js'
 import { routeCommand, type RoutePlan } from '../commands/router.js'
 import type { CommandPolicy } from '../commands/command-policy.js'
 import type { ScriptCache } from '../commands/script-cache.js'
 import { EvalShaRequest } from './evalsha-request.js'
+import type { Authenticator, User } from './authenticator.js'
+import { extractKeys } from '../commands/extract-keys.js'
+import { ReadFrom } from '../cluster/backend-request.js'
 import { splitBySlot } from '../commands/split-command.js'
 import { errorReply } from '../resp/encode.js'
 import { RequestParser, type RequestLimits, type RequestSink } from '../resp/request-parser.js'
@@ -36,6 +40,9 @@ export interface SessionContext {
   readonly limits: RequestLimits
   readonly policy: CommandPolicy
   readonly scripts: ScriptCache
+  readonly auth: Authenticator
+  /** Where reads go by default (config readPolicy). */
+  readonly readPolicy: ReadFrom
   readonly blocking: BlockingLinkPool
   readonly maxRedirects: number
   readonly seeds: readonly NodeAddress[]
@@ -68,6 +75,8 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   name: Buffer | null = null
   protocol: 2 | 3 = 2
   readOnlyMode = false
+  authenticated: boolean
+  user: User | null = null
   flushQueued = false
   closed = false
   readonly createdAt = Date.now()
@@ -95,6 +104,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     private readonly onClosed: (session: ClientSession) => void
   ) {
     this.parser = new RequestParser(this, ctx.limits)
+    this.authenticated = !ctx.auth.required
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
     this.localAddress = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`
     socket.setNoDelay(true)
@@ -113,7 +123,13 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   onRequest (args: Buffer[]): void {
     if (this.ending) return
     const plan = routeCommand(this.ctx.table, args, this.ctx.policy)
-    if (plan.kind !== 'reject') this.lastCommand = plan.spec.name
+    if (plan.kind !== 'reject') {
+      this.lastCommand = plan.spec.name
+      if (!this.authenticated || this.user?.rules != null) {
+        const denied = this.permissionError(plan.spec.name, plan.spec, args)
+        if (denied !== null) { this.pushReply(errorReply(denied)); return }
+      }
+    }
     if (this.transaction.active && this.queueInTransaction(plan, args)) return
     if (this.protocol === 2 && this.subscriptions.count > 0 && !this.allowedWhileSubscribed(plan, args)) return
     if ((plan.kind === 'single' || plan.kind === 'any-node') && plan.spec.name.startsWith('evalsha')) {
@@ -129,6 +145,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'single': {
         const req = new BackendRequest(args, plan.slot, plan.readOnly, this)
         req.protocol = this.protocol
+        if (plan.readOnly) req.readFrom = this.readOnlyMode && this.ctx.readPolicy === ReadFrom.master ? ReadFrom.preferReplica : this.ctx.readPolicy
         this.pushEntry(req)
         this.ctx.dispatcher.send(req)
         return
@@ -205,6 +222,29 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     this.socket.pause()
     this.queue.push(new LocalReply(errorReply(ReplyStrings.protocolError(detail)), true))
     this.markIfHeadReady()
+  }
+
+  /** @internal LocalSession: AUTH and HELLO ... AUTH. */
+  authenticate (username: string, password: Buffer): boolean {
+    if (!this.ctx.auth.required) return username === 'default' // like a nopass default user
+    const user = this.ctx.auth.verify(username, password)
+    if (user === null) return false
+    this.user = user
+    this.authenticated = true
+    return true
+  }
+
+  /** NOAUTH before authentication (but for AUTH, HELLO, QUIT), NOPERM where the user's rules say so. */
+  private permissionError (name: string, spec: CommandSpec, args: Buffer[]): string | null {
+    if (!this.authenticated) return name === 'auth' || name === 'hello' || name === 'quit' ? null : ReplyStrings.noAuth
+    const rules = this.user?.rules
+    if (rules == null) return null
+    if (!rules.allowsCommand(spec)) return ReplyStrings.noPermCommand(name.replace('|', ' '))
+    if (rules.restrictsKeys) {
+      const keys = extractKeys(spec, args) ?? []
+      for (const k of keys) if (!rules.allowsKey(args[k])) return ReplyStrings.noPermKey
+    }
+    return null
   }
 
   /** @internal LocalSession: QUIT — the reply being made is the last one. */
@@ -295,6 +335,9 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     this.protocol = 2
     this.readOnlyMode = false
     this.replyMode = 'on'
+    // RESET logs the client out when authentication is required, as Redis does.
+    this.authenticated = !this.ctx.auth.required
+    this.user = null
   }
 
   /** Forgets the client: queued and future replies are dropped, waiting commands cancelled. */

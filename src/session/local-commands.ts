@@ -13,6 +13,10 @@ export interface LocalSession {
   readOnlyMode: boolean
   /** Close the connection once this reply is written (QUIT). */
   closeAfterReply (): void
+  /** True once authenticated (always, when no password is configured). */
+  readonly authenticated: boolean
+  /** Checks credentials and, when right, authenticates the connection as that user. */
+  authenticate (username: string, password: Buffer): boolean
 }
 
 /**
@@ -89,13 +93,15 @@ function hello (args: readonly Buffer[], session: LocalSession, info: InfoSource
   for (; i < args.length; i++) {
     const opt = args[i].toString('latin1').toLowerCase()
     if (opt === 'auth' && i + 2 < args.length) {
-      i += 2 // no client password is configured: like a node whose default user is nopass
+      if (!session.authenticate(args[i + 1].toString('utf8'), args[i + 2])) return errorReply(ReplyStrings.wrongPass)
+      i += 2
     } else if (opt === 'setname' && i + 1 < args.length) {
       newName = args[++i]
     } else {
       return errorReply(`ERR Syntax error in HELLO option '${opt.replace(/[\r\n]/g, ' ')}'`)
     }
   }
+  if (!session.authenticated) return errorReply(ReplyStrings.helloNoAuth)
   if (newName !== undefined) {
     const r = clientSetName(newName as Buffer, session)
     if (r !== OK) return r

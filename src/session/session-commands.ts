@@ -20,6 +20,14 @@ export class SessionCommands {
       case 'discard': s.transaction.discard(); return
       case 'watch': s.transaction.watch(args, slot); return
       case 'unwatch': s.transaction.unwatch(); return
+      case 'auth': {
+        // AUTH password (the default user) or AUTH username password, as Redis 6+.
+        const user = args.length === 3 ? args[1].toString('utf8') : 'default'
+        const password = args[args.length - 1]
+        if (!s.ctx.auth.required && args.length === 2) { s.pushReply(errorReply(ReplyStrings.authNotConfigured)); return }
+        s.pushReply(s.authenticate(user, password) ? OK : errorReply(ReplyStrings.wrongPass))
+        return
+      }
       case 'reset':
         s.resetState()
         s.pushReply(RESET)

@@ -1,0 +1,53 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { AclRules } from '../commands/acl-rules.js'
+
+/** One client user: a name, a password, and what it may run. */
+export interface User {
+  readonly name: string
+  /** Null for the unrestricted default user of `requirepass`. */
+  readonly rules: AclRules | null
+}
+
+/** A user as written in the users file. */
+interface UserEntry { username: string, password: string, commands?: string[], keys?: string[] }
+
+/**
+ * Client authentication like Redis: `requirepass` for the default user and ACL-style users
+ * (from a JSON file, so a Kubernetes Secret can be mounted as it). Passwords are compared in
+ * constant time over their SHA-256 digests, so neither content nor length leaks by timing.
+ */
+export class Authenticator {
+  private readonly users = new Map<string, { digest: Buffer, user: User }>()
+
+  constructor (requirepass: string, usersFile: string) {
+    if (requirepass !== '') this.users.set('default', { digest: digest(requirepass), user: { name: 'default', rules: null } })
+    if (usersFile !== '') {
+      const entries = JSON.parse(readFileSync(usersFile, 'utf8')) as UserEntry[]
+      if (!Array.isArray(entries)) throw new Error(`${usersFile}: expected a JSON array of users`)
+      for (const e of entries) {
+        if (typeof e.username !== 'string' || typeof e.password !== 'string') throw new Error(`${usersFile}: every user needs a username and a password`)
+        const rules = new AclRules(e.commands ?? ['+@all'], e.keys ?? ['allkeys'])
+        this.users.set(e.username, { digest: digest(e.password), user: { name: e.username, rules } })
+      }
+    }
+  }
+
+  /** True when clients must authenticate before anything else. */
+  get required (): boolean { return this.users.size > 0 }
+
+  /** The user for these credentials, or null (Redis answers WRONGPASS either way). */
+  verify (username: string, password: Buffer): User | null {
+    const entry = this.users.get(username)
+    const given = createHash('sha256').update(password).digest()
+    // Compare even for an unknown user, so the time does not tell which users exist.
+    const ok = timingSafeEqual(given, entry?.digest ?? UNKNOWN)
+    return ok && entry !== undefined ? entry.user : null
+  }
+}
+
+const UNKNOWN = Buffer.alloc(32)
+
+function digest (password: string): Buffer {
+  return createHash('sha256').update(password).digest()
+}
