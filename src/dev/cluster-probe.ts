@@ -64,7 +64,11 @@ export function failedOver (views: readonly NodeView[], slots: readonly SlotRang
   if (owners.size === 1 && owner !== deadPort && own?.info.get('role') === 'master' && own.info.get('cluster_state') === 'ok') {
     return { done: true, value: owner }
   }
-  return { done: false, seen: `owners of ${deadPort}'s slots: ${[...owners].join(',')}; states ${views.map(v => `${v.node.port}:${v.info.get('cluster_state') ?? '?'}`).join(' ')}` }
+  // Redis 7.0 reuses the votes of an election won less than 2 x cluster-node-timeout ago: a
+  // replica promoted that recently, demoted, and now promoted again claims the slots with a
+  // stale epoch the others ignore, and the shard stays split for good (valkey-io/valkey#1711).
+  const split = owners.size > 1 && owners.has(deadPort) ? ' (a split view that lasts means two failovers of this shard came too close together: Redis 7.0 reuses stale election votes)' : ''
+  return { done: false, seen: `owners of ${deadPort}'s slots: ${[...owners].join(',')}; states ${views.map(v => `${v.node.port}:${v.info.get('cluster_state') ?? '?'}`).join(' ')}${split}` }
 }
 
 /**

@@ -1,8 +1,11 @@
-const tracked = new Set<number>()
+import { rmSync } from 'node:fs'
+
+const pids = new Set<number>()
+const dirs = new Set<string>()
 let hooked = false
 
-function killTracked (): void {
-  for (const pid of tracked) {
+function cleanUp (): void {
+  for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL')
     } catch (err) {
@@ -11,7 +14,19 @@ function killTracked (): void {
       if ((err as NodeJS.ErrnoException).code !== 'ESRCH') process.stderr.write(`local-cluster: could not kill ${pid}: ${(err as Error).message}\n`)
     }
   }
-  tracked.clear()
+  // Only synchronous work runs in an 'exit' handler; unlinking files still open by a dying
+  // redis-server is fine on Linux.
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  pids.clear()
+  dirs.clear()
+}
+
+function hook (): void {
+  if (hooked) return
+  // One listener for every cluster in the process, so many clusters don't trip
+  // MaxListenersExceededWarning.
+  process.on('exit', cleanUp)
+  hooked = true
 }
 
 /**
@@ -22,12 +37,14 @@ function killTracked (): void {
  * Deaths by signal run no 'exit' handlers; `RedisProcess` covers those with `setpriv --pdeathsig`.
  */
 export function killOnExit (pid: number): () => void {
-  if (!hooked) {
-    // One listener for every cluster in the process, so many clusters don't trip
-    // MaxListenersExceededWarning.
-    process.on('exit', killTracked)
-    hooked = true
-  }
-  tracked.add(pid)
-  return () => { tracked.delete(pid) }
+  hook()
+  pids.add(pid)
+  return () => { pids.delete(pid) }
+}
+
+/** Removes `dir` (recursively) when this Node process exits; returns the function that forgets it. */
+export function removeOnExit (dir: string): () => void {
+  hook()
+  dirs.add(dir)
+  return () => { dirs.delete(dir) }
 }

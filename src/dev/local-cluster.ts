@@ -5,6 +5,7 @@ import { buildCluster } from './build-cluster.js'
 import { clusterOk, failedOver, hasRole, type NodeView, ownsSlot, readViews } from './cluster-probe.js'
 import { SLOT_COUNT, type SlotRange } from './cluster-view.js'
 import { ensureRedisServer } from './ensure-redis-server.js'
+import { removeOnExit } from './kill-on-exit.js'
 import { LocalClusterError } from './local-cluster-error.js'
 import { nodeCommand } from './node-command.js'
 import { nodeConfig } from './node-config.js'
@@ -55,6 +56,7 @@ export class LocalCluster {
   readonly #slotsByPort = new Map<number, readonly SlotRange[]>()
   readonly #migrations = new Map<number, { source: RedisProcess, target: RedisProcess }>()
   #stopping: Promise<void> | undefined
+  #forgetDir: () => void = () => undefined
 
   private constructor (dir: string, ownsDir: boolean, log: (msg: string) => void) {
     this.#procs = []
@@ -76,6 +78,7 @@ export class LocalCluster {
     const serverPath = ensureRedisServer()
     const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'slotgate-cluster-'))
     const cluster = new LocalCluster(dir, options.dir === undefined, options.log ?? (() => undefined))
+    if (options.dir === undefined) cluster.#forgetDir = removeOnExit(dir)
     const config = nodeConfig(options.nodeTimeoutMs ?? 2000, options.extraConfig)
     try {
       cluster.#procs.push(...await startNodes({ count: masters * (1 + replicasPerMaster), serverPath, host, dir, config, log: cluster.#log }))
@@ -246,6 +249,7 @@ export class LocalCluster {
         }
       }))
       if (this.#ownsDir) await rm(this.dir, { recursive: true, force: true })
+      this.#forgetDir()
       this.#log(`stopped ${this.#procs.length} nodes`)
     })()
     await this.#stopping

@@ -17,6 +17,11 @@ export async function withNodeClient<T> (host: string, port: number, fn: (client
     lazyConnect: true,
     enableOfflineQueue: false,
     enableReadyCheck: false,
+    // RESP2 and no CLIENT SETINFO: ioredis 6 otherwise starts each connection with HELLO 3 and
+    // two SETINFOs, and a handshake that times out on a frozen node or a foreign listener costs
+    // its 2 s disconnectTimeout on top.
+    protocol: 2,
+    disableClientInfo: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: timeoutMs,

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { findExecutable } from './ensure-redis-server.js'
 import { killOnExit } from './kill-on-exit.js'
 import { LocalClusterError } from './local-cluster-error.js'
-import { nodeCommand } from './node-command.js'
+import { parseInfo } from './cluster-view.js'
+import { withNodeClient } from './node-command.js'
 import { waitUntil } from './wait-until.js'
 
 /** What the harness exposes about one node. */
@@ -32,6 +33,10 @@ export interface RedisProcessOptions {
   readonly dir: string
   readonly config: readonly string[]
 }
+
+// Short, so a node that exits while starting is noticed at once even when something else on
+// its port accepts connections and never answers.
+const PROBE_TIMEOUT_MS = 300
 
 let setpriv: string | null | undefined
 
@@ -104,8 +109,9 @@ export class RedisProcess implements LocalNode {
   get paused (): boolean { return this.#paused }
 
   /**
-   * Starts redis-server and resolves once it answers PING. Throws `SLOTGATE_ERR_DEV_NODE_START`
-   * with the end of its log when it exits first or stays silent for `timeoutMs`.
+   * Starts redis-server and resolves once it answers as itself (INFO's process_id is our
+   * child's). Throws `SLOTGATE_ERR_DEV_NODE_START` with the end of its log when it exits first
+   * or stays silent for `timeoutMs`.
    */
   async start (timeoutMs = 10_000): Promise<void> {
     if (this.running) throw new LocalClusterError('SLOTGATE_ERR_DEV_NODE_STATE', `${this.address} is already running (pid ${this.#pid}); kill() it before starting it again`)
@@ -122,7 +128,7 @@ export class RedisProcess implements LocalNode {
       throw new LocalClusterError('SLOTGATE_ERR_DEV_NODE_START', `${this.address}: could not spawn ${cmd}: ${(err as Error).message}`, { cause: err })
     }
     // 'exit' can come before the last of stderr was read, and a config error is only there.
-    const closed = once(child, 'close')
+    const closed = new Promise<void>(resolve => child.once('close', () => resolve()))
     this.#child = child
     this.#pid = child.pid
     const forget = killOnExit(child.pid as number)
@@ -137,10 +143,13 @@ export class RedisProcess implements LocalNode {
       })
     })
     try {
-      await waitUntil(`${this.address} to answer PING`, timeoutMs, async () => {
+      await waitUntil(`${this.address} (pid ${child.pid}) to answer`, timeoutMs, async () => {
         if (exitReason !== undefined) return { done: true, value: undefined }
-        await nodeCommand(this.host, this.port, 'PING')
-        return { done: true, value: undefined }
+        // Ask for the pid, not just PING: if another harness won a race for this port, its
+        // node answers here while ours is about to exit with "Address already in use".
+        const info = await withNodeClient(this.host, this.port, async client => String(await client.call('INFO', 'server')), PROBE_TIMEOUT_MS)
+        const pid = parseInfo(info).get('process_id')
+        return pid === String(child.pid) ? { done: true, value: undefined } : { done: false, seen: `${this.address} is answered by pid ${pid ?? '?'}, not ours` }
       }, 20)
     } catch (err) {
       await this.kill('SIGKILL')
