@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import type { ConnectionOptions, TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import { ControlPlane } from './cluster/control-plane.js'
 import { BlockingLinkPool } from './cluster/blocking-link-pool.js'
@@ -48,11 +50,13 @@ const FALLBACK_DEADLINE_MS = autoDeadlineMs(15_000)
  * by the failover deadline) while the refresher keeps trying.
  */
 export async function startSlotgate (config: SlotgateConfig, logger: Logger): Promise<Slotgate> {
+  const backendTls = clusterTls(config)
   const control = new ControlPlane({
     connectTimeoutMs: config.connectTimeoutMs,
     commandTimeoutMs: Math.max(config.commandTimeoutMs, 1000),
     username: config.clusterUsername,
-    password: config.clusterPassword
+    password: config.clusterPassword,
+    tls: backendTls
   })
   const topology = new Topology()
   const dispatchOptions = {
@@ -65,7 +69,8 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     connectTimeoutMs: config.connectTimeoutMs,
     commandTimeoutMs: config.commandTimeoutMs,
     username: config.clusterUsername,
-    password: config.clusterPassword
+    password: config.clusterPassword,
+    tls: backendTls
   }, dispatcher)
   const refresher = new TopologyRefresher(topology, control, {
     seeds: config.seeds,
@@ -112,14 +117,22 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     linkDefaults: {
       connectTimeoutMs: config.connectTimeoutMs,
       username: config.clusterUsername,
-      password: config.clusterPassword
+      password: config.clusterPassword,
+      tls: backendTls
     },
     pubsubOutputLimitBytes: config.pubsubOutputLimitBytes,
     requestRefresh () { refresher.request('link-lost') },
     clients: () => server.sessions(),
     onProtocolError (detail) { logger.debug({ detail }, 'client protocol error') }
   }
-  const server = new RespServer({ port: config.port, bind: config.bind, maxClients: config.maxClients }, ctx)
+  const server = new RespServer({
+    port: config.port,
+    bind: config.bind,
+    maxClients: config.maxClients,
+    idleTimeoutMs: config.clientIdleTimeoutMs,
+    keepAliveMs: config.tcpKeepAliveMs,
+    tls: clientTls(config)
+  }, ctx)
   const port = await server.listen()
   logger.info({ port, bind: config.bind, seeds: config.seeds }, 'slotgate listening')
 
@@ -169,6 +182,29 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       pool.close()
       control.close()
     }
+  }
+}
+
+/** Client-facing TLS options from the config files, or undefined for plain TCP. */
+function clientTls (config: SlotgateConfig): TlsOptions | undefined {
+  if (config.tlsCertFile === '' || config.tlsKeyFile === '') return undefined
+  return {
+    cert: readFileSync(config.tlsCertFile),
+    key: readFileSync(config.tlsKeyFile),
+    ca: config.tlsCaFile !== '' ? readFileSync(config.tlsCaFile) : undefined,
+    requestCert: config.tlsClientAuth,
+    rejectUnauthorized: config.tlsClientAuth
+  }
+}
+
+/** TLS options towards the cluster's nodes, or undefined for plain TCP. */
+function clusterTls (config: SlotgateConfig): ConnectionOptions | undefined {
+  if (!config.clusterTls) return undefined
+  return {
+    ca: config.clusterTlsCaFile !== '' ? readFileSync(config.clusterTlsCaFile) : undefined,
+    cert: config.clusterTlsCertFile !== '' ? readFileSync(config.clusterTlsCertFile) : undefined,
+    key: config.clusterTlsKeyFile !== '' ? readFileSync(config.clusterTlsKeyFile) : undefined,
+    servername: config.clusterTlsServername !== '' ? config.clusterTlsServername : undefined
   }
 }
 

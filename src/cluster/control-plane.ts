@@ -8,6 +8,7 @@ export interface ControlOptions {
   commandTimeoutMs: number
   username?: string
   password?: string
+  tls?: import('node:tls').ConnectionOptions
 }
 
 /**
@@ -51,6 +52,7 @@ export class ControlPlane {
       port: target.port,
       username: this.options.username || undefined,
       password: this.options.password || undefined,
+      tls: this.options.tls,
       connectTimeout: this.options.connectTimeoutMs,
       commandTimeout: this.options.commandTimeoutMs,
       maxRetriesPerRequest: 0,

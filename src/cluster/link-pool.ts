@@ -8,6 +8,7 @@ export interface PoolOptions {
   commandTimeoutMs: number
   username?: string
   password?: string
+  tls?: LinkOptions['tls']
   /** First reconnect delay after a failure; doubles up to maxBackoffMs. */
   minBackoffMs?: number
   maxBackoffMs?: number
@@ -51,7 +52,8 @@ export class LinkPool {
       protocol,
       readOnly,
       username: this.options.username,
-      password: this.options.password
+      password: this.options.password,
+      tls: this.options.tls
     }
     const link = new NodeLink(node, options, this.listener)
     map.set(node, link)

@@ -1,4 +1,5 @@
 import net from 'node:net'
+import tls from 'node:tls'
 import type { BackendRequest } from './backend-request.js'
 import type { NodeAddress } from './node-address.js'
 import { parseNodeAddress } from './node-address.js'
@@ -40,6 +41,8 @@ export interface LinkOptions {
    * RESP2 Pub/Sub, where one SUBSCRIBE of n channels gets n frames and messages come unasked.
    */
   passthrough?: boolean
+  /** TLS to the node (CA, client certificate, servername); absent: plain TCP. */
+  tls?: tls.ConnectionOptions
 }
 
 type LinkState = 'connecting' | 'ready' | 'closed'
@@ -73,17 +76,19 @@ export class NodeLink implements Flushable, ReplySink {
     private readonly listener: LinkListener
   ) {
     const target = parseNodeAddress(address)
-    this.socket = new net.Socket()
+    this.socket = options.tls !== undefined && target !== null
+      ? tls.connect({ servername: net.isIP(target.host) === 0 ? target.host : undefined, ...options.tls, host: target.host, port: target.port })
+      : new net.Socket()
     this.socket.setNoDelay(true) // essential: without it pipelined throughput collapses (Nagle + delayed ACK)
     this.socket.setKeepAlive(true, 10_000)
-    this.socket.on('connect', () => { this.onConnect() })
+    this.socket.on(options.tls !== undefined ? 'secureConnect' : 'connect', () => { this.onConnect() })
     this.socket.on('data', (chunk: Buffer) => { this.framer.feed(chunk) })
     this.socket.on('error', (err: Error) => { this.close(`${err.message}`) })
     this.socket.on('close', () => { this.close('connection closed by node') })
     this.connectTimer = setTimeout(() => { this.close(`connect timeout after ${options.connectTimeoutMs} ms`) }, options.connectTimeoutMs)
     if (target === null) {
       queueMicrotask(() => { this.close(`invalid node address ${address}`) })
-    } else {
+    } else if (options.tls === undefined) {
       this.socket.connect(target.port, target.host)
     }
   }

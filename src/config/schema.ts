@@ -45,6 +45,17 @@ export interface SlotgateConfig {
   retryBackoffMs: number;
   maxClients: number;
   maxBlockingLinks: number;
+  clientIdleTimeoutMs: number;
+  tcpKeepAliveMs: number;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  tlsCaFile: string;
+  tlsClientAuth: boolean;
+  clusterTls: boolean;
+  clusterTlsCaFile: string;
+  clusterTlsCertFile: string;
+  clusterTlsKeyFile: string;
+  clusterTlsServername: string;
   denyCommands: string[];
   pubsubOutputLimitBytes: number;
   maxRequestBytes: number;
@@ -234,6 +245,83 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     default: 33554432,
     env: 'SLOTGATE_PUBSUB_OUTPUT_LIMIT_BYTES',
     arg: 'pubsub-output-limit-bytes',
+  },
+  clientIdleTimeoutMs: {
+    doc: "Close a client connection idle this long (Redis' timeout); subscribers and blocked clients are never idle. 0 disables, as Redis' default.",
+    format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
+    default: 0,
+    env: 'SLOTGATE_CLIENT_IDLE_TIMEOUT_MS',
+    arg: 'client-idle-timeout-ms',
+  },
+  tcpKeepAliveMs: {
+    doc: "TCP keepalive on client connections (Redis' tcp-keepalive, default 300 s), so dead peers are found. 0 disables.",
+    format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
+    default: 300000,
+    env: 'SLOTGATE_TCP_KEEPALIVE_MS',
+    arg: 'tcp-keepalive-ms',
+  },
+  tlsCertFile: {
+    doc: 'PEM certificate for client-facing TLS. With tlsKeyFile set, the client listener speaks TLS only.',
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_TLS_CERT_FILE',
+    arg: 'tls-cert-file',
+  },
+  tlsKeyFile: {
+    doc: 'PEM private key for client-facing TLS.',
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_TLS_KEY_FILE',
+    arg: 'tls-key-file',
+  },
+  tlsCaFile: {
+    doc: 'PEM CA bundle that client certificates must chain to (with tlsClientAuth).',
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_TLS_CA_FILE',
+    arg: 'tls-ca-file',
+  },
+  tlsClientAuth: {
+    doc: "Require and verify a client certificate (Redis' tls-auth-clients yes).",
+    format: FORMAT.boolean,
+    default: false,
+    env: 'SLOTGATE_TLS_CLIENT_AUTH',
+    arg: 'tls-client-auth',
+  },
+  clusterTls: {
+    doc: 'Connect to the cluster nodes with TLS (their tls-port).',
+    format: FORMAT.boolean,
+    default: false,
+    env: 'SLOTGATE_CLUSTER_TLS',
+    arg: 'cluster-tls',
+  },
+  clusterTlsCaFile: {
+    doc: "PEM CA bundle the nodes' certificates must chain to; empty: the system CAs.",
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_CLUSTER_TLS_CA_FILE',
+    arg: 'cluster-tls-ca-file',
+  },
+  clusterTlsCertFile: {
+    doc: 'PEM client certificate slotgate shows the nodes (when they require one).',
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_CLUSTER_TLS_CERT_FILE',
+    arg: 'cluster-tls-cert-file',
+  },
+  clusterTlsKeyFile: {
+    doc: 'PEM private key of that client certificate.',
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_CLUSTER_TLS_KEY_FILE',
+    arg: 'cluster-tls-key-file',
+  },
+  clusterTlsServername: {
+    doc: "Server name (SNI) to send and to check the nodes' certificates against; empty: each node's host.",
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_CLUSTER_TLS_SERVERNAME',
+    arg: 'cluster-tls-servername',
   },
   maxRequestBytes: {
     doc: 'Largest request (all its arguments) a client may send; a larger one is a protocol error that closes the connection. The default, 512 MiB, is Redis\' proto-max-bulk-len.',

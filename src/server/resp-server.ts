@@ -1,4 +1,5 @@
 import net from 'node:net'
+import tls from 'node:tls'
 import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { ClientSession, type SessionContext } from '../session/client-session.js'
@@ -8,6 +9,12 @@ export interface RespServerOptions {
   port: number
   bind: string
   maxClients: number
+  /** Close clients idle this long (0: never); subscribers and blocked clients are exempt. */
+  idleTimeoutMs: number
+  /** TCP keepalive delay on client sockets (0: off). */
+  keepAliveMs: number
+  /** Client-facing TLS (certificate, key, CA, client-certificate verification); absent: plain TCP. */
+  tls?: tls.TlsOptions
 }
 
 const MAX_CLIENTS_REPLY = errorReply(ReplyStrings.maxClients)
@@ -18,13 +25,24 @@ const MAX_CLIENTS_REPLY = errorReply(ReplyStrings.maxClients)
  */
 export class RespServer {
   private readonly server: net.Server
+  private idleTimer: NodeJS.Timeout | null = null
   private readonly live = new Set<ClientSession>()
   /** Connections accepted since start, and refused for maxClients. */
   accepted = 0
   rejected = 0
 
   constructor (private readonly options: RespServerOptions, private readonly ctx: SessionContext) {
-    this.server = net.createServer(socket => { this.onConnection(socket) })
+    this.server = options.tls !== undefined
+      ? tls.createServer(options.tls, socket => { this.onConnection(socket) })
+      : net.createServer(socket => { this.onConnection(socket) })
+    if (options.tls !== undefined) {
+      // A failed handshake concerns that client only.
+      this.server.on('tlsClientError', (_err, socket) => { socket.destroy() })
+    }
+    if (options.idleTimeoutMs > 0) {
+      this.idleTimer = setInterval(() => { this.closeIdle() }, Math.min(1000, options.idleTimeoutMs))
+      this.idleTimer.unref()
+    }
   }
 
   /** Connected clients now. */
@@ -44,6 +62,7 @@ export class RespServer {
 
   /** Stops accepting new clients (existing ones go on). */
   async stopAccepting (): Promise<void> {
+    if (this.idleTimer !== null) clearInterval(this.idleTimer)
     await new Promise<void>(resolve => { this.server.close(() => { resolve() }) })
   }
 
@@ -62,6 +81,14 @@ export class RespServer {
     for (const s of [...this.live]) s.close()
   }
 
+  /** Redis' `timeout`: idle clients go, except subscribers and clients waiting on a reply. */
+  private closeIdle (): void {
+    const limit = Date.now() - this.options.idleTimeoutMs
+    for (const s of [...this.live]) {
+      if (s.lastActiveAt < limit && s.subscriptionCount === 0 && s.pendingReplies === 0) s.close()
+    }
+  }
+
   private onConnection (socket: net.Socket): void {
     if (this.live.size >= this.options.maxClients) {
       this.rejected++
@@ -70,6 +97,7 @@ export class RespServer {
       return
     }
     this.accepted++
+    if (this.options.keepAliveMs > 0) socket.setKeepAlive(true, this.options.keepAliveMs)
     const session = new ClientSession(socket, this.ctx, s => { this.live.delete(s) })
     this.live.add(session)
   }
