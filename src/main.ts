@@ -95,10 +95,19 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     port: config.port,
     startedAt: Date.now(),
     connectedClients: () => server.clientCount,
-    masterKeyspaces: async () => {
-      const answers = await Promise.allSettled(topology.masters().map(async m => String(await control.call(m, 'INFO', 'keyspace'))))
+    masterSections: async (section: string) => {
+      const answers = await Promise.allSettled(topology.masters().map(async m => String(await control.call(m, 'INFO', section))))
       return answers.flatMap(a => a.status === 'fulfilled' ? [a.value] : [])
-    }
+    },
+    stats: () => ({
+      total_connections_received: server.accepted,
+      rejected_connections: server.rejected,
+      slotgate_moved_redirects: dispatcher.stats.moved,
+      slotgate_ask_redirects: dispatcher.stats.ask,
+      slotgate_retried_reads: dispatcher.stats.retriedReads,
+      slotgate_unknown_outcome_writes: dispatcher.stats.unknownOutcome,
+      slotgate_commands_waited_for_failover: dispatcher.stats.waited
+    })
   }
   const blocking = new BlockingLinkPool(config.maxBlockingLinks)
   const ctx: SessionContext = {

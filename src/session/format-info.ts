@@ -8,11 +8,13 @@ export interface InfoSource {
   readonly port: number
   readonly startedAt: number
   connectedClients (): number
-  /** Each master's `INFO keyspace` text; failures are left out. */
-  masterKeyspaces (): Promise<string[]>
+  /** Each master's `INFO <section>` text; failures are left out. */
+  masterSections (section: string): Promise<string[]>
+  /** slotgate's own counters for the `stats` section. */
+  stats (): Record<string, number>
 }
 
-const DEFAULT_SECTIONS = ['server', 'clients', 'cluster', 'keyspace']
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'cluster', 'keyspace']
 
 /**
  * INFO as one standalone node would answer it: slotgate's own `server` and `clients`
@@ -37,17 +39,40 @@ export async function formatInfo (requested: string[], source: InfoSource, proto
       case 'clients':
         parts.push(`# Clients\r\nconnected_clients:${source.connectedClients()}\r\n`)
         break
+      case 'memory':
+        parts.push(`# Memory\r\n${sumFields(await source.masterSections('memory'))}` +
+          `slotgate_used_memory_rss:${process.memoryUsage().rss}\r\n`)
+        break
+      case 'stats':
+        parts.push(`# Stats\r\n${Object.entries(source.stats()).map(([k, v]) => `${k}:${v}\r\n`).join('')}`)
+        break
       case 'cluster':
         parts.push('# Cluster\r\ncluster_enabled:0\r\n')
         break
       case 'keyspace':
-        parts.push(`# Keyspace\r\n${sumKeyspaces(await source.masterKeyspaces())}`)
+        parts.push(`# Keyspace\r\n${sumKeyspaces(await source.masterSections('keyspace'))}`)
         break
       default:
         break // unknown or not yet provided sections are left out, as Redis does for unknown ones
     }
   }
   return verbatimReply(protocol, parts.join('\r\n'))
+}
+
+/**
+ * Sums the integer fields of several nodes' INFO section (used_memory, ...): the cluster's
+ * total, which is what one node holding all the data would report. Non-integer fields
+ * (human-readable sizes, ratios, policies) are left out rather than summed wrongly.
+ */
+export function sumFields (texts: readonly string[]): string {
+  const totals = new Map<string, number>()
+  for (const text of texts) {
+    for (const line of text.split(/\r?\n/)) {
+      const m = /^([a-z_0-9]+):(-?\d+)$/.exec(line)
+      if (m !== null) totals.set(m[1], (totals.get(m[1]) ?? 0) + Number(m[2]))
+    }
+  }
+  return [...totals].map(([k, v]) => `${k}:${v}\r\n`).join('')
 }
 
 /** Sums `db0:keys=N,expires=M,avg_ttl=T` lines over nodes (avg_ttl weighted by expires). */
