@@ -41,7 +41,8 @@ function showDefault(item: OptionSchema<unknown>): string {
   const value = item.default;
   if (item.sensitive === true && value !== '') return '(hidden)';
   if (value === '') return '(empty)';
-  return Array.isArray(value) ? value.join(',') : String(value);
+  // A space after each comma lets a long list wrap at 80 columns.
+  return Array.isArray(value) ? value.join(', ') : String(value);
 }
 
 /** One option's entry: flag line, then where else to set it and its default, then the doc. */

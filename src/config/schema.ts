@@ -257,8 +257,8 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     doc: "TCP keepalive on client connections (Redis' tcp-keepalive, default 300 s), so dead peers are found. 0 disables.",
     format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
     default: 300000,
-    env: 'SLOTGATE_TCP_KEEPALIVE_MS',
-    arg: 'tcp-keepalive-ms',
+    env: 'SLOTGATE_TCP_KEEP_ALIVE_MS',
+    arg: 'tcp-keep-alive-ms',
   },
   tlsCertFile: {
     doc: 'PEM certificate for client-facing TLS. With tlsKeyFile set, the client listener speaks TLS only.',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError, loadConfig, redactConfig, REDACTED } from '../../src/config/load-config.js';
 import { formatHelp } from '../../src/config/format-help.js';
-import { CONFIG_KEYS, CONFIG_SCHEMA, SENSITIVE_KEYS, schemaDefaults } from '../../src/config/schema.js';
+import { CONFIG_KEYS, CONFIG_SCHEMA, DEFAULT_DENIED_COMMANDS, SENSITIVE_KEYS, schemaDefaults } from '../../src/config/schema.js';
 
 /** Runs loadConfig expecting a ConfigError, and returns its problems. */
 function problemsOf(argv: string[], env: NodeJS.ProcessEnv = {}): string[] {
@@ -25,6 +25,7 @@ t.test('defaults', async (t) => {
     port: 6379,
     bind: '127.0.0.1',
     requirepass: '',
+    usersFile: '',
     clusterUsername: '',
     clusterPassword: '',
     readPolicy: 'master',
@@ -37,6 +38,20 @@ t.test('defaults', async (t) => {
     maxRedirects: 16,
     retryBackoffMs: 50,
     maxClients: 10000,
+    denyCommands: DEFAULT_DENIED_COMMANDS,
+    maxBlockingLinks: 1000,
+    clientIdleTimeoutMs: 0,
+    tcpKeepAliveMs: 300000,
+    tlsCertFile: '',
+    tlsKeyFile: '',
+    tlsCaFile: '',
+    tlsClientAuth: false,
+    clusterTls: false,
+    clusterTlsCaFile: '',
+    clusterTlsCertFile: '',
+    clusterTlsKeyFile: '',
+    clusterTlsServername: '',
+    pubsubOutputLimitBytes: 33554432,
     maxRequestBytes: 536870912,
     maxMultibulkLength: 1048576,
     metricsEnabled: true,
@@ -211,7 +226,7 @@ t.test('formatHelp lists every option with its flag, env var, default and doc', 
     t.ok(flat.includes(`env ${item.env};`), item.env);
     t.ok(flat.includes(`file key ${key};`), `file key ${key}`);
     t.ok(flat.includes(item.doc.replace(/\s+/g, ' ')), `${key} doc`);
-    const shown = Array.isArray(item.default) ? item.default.join(',') : item.default === '' ? '(empty)' : String(item.default);
+    const shown = Array.isArray(item.default) ? item.default.join(', ') : item.default === '' ? '(empty)' : String(item.default);
     t.ok(flat.includes(`default ${shown}`), `${key} default ${shown}`);
   }
   for (const line of help.split('\n')) t.ok(line.length <= 80, `line fits 80 columns: ${line}`);
