@@ -23,10 +23,13 @@ export function parseRedirect (reply: Buffer, fromNode: NodeAddress): Redirect |
   else if (line.startsWith('ASK ')) kind = 'ask'
   else return null
   const parts = line.split(' ')
-  if (parts.length < 3) return null
+  if (parts.length < 3 || !/^\d{1,5}$/.test(parts[1])) return null
   const slot = Number(parts[1])
-  if (!Number.isInteger(slot) || slot < 0 || slot > 16383) return null
+  if (slot > 16383) return null
   let node = parts[2]
-  if (node.startsWith(':')) node = fromNode.slice(0, fromNode.lastIndexOf(':')) + node
+  const colon = node.lastIndexOf(':')
+  if (colon === -1 || !/^\d{1,5}$/.test(node.slice(colon + 1))) return null
+  // Only ":port" (one colon, first) means "same host"; "::1:6381" is an IPv6 address.
+  if (colon === 0) node = fromNode.slice(0, fromNode.lastIndexOf(':')) + node
   return { kind, slot, node }
 }

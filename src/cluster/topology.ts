@@ -6,7 +6,11 @@ import type { ClusterView } from './cluster-view.js'
 export interface Shard {
   master: NodeAddress
   replicas: NodeAddress[]
-  /** True when the view flags the master failed or suspected: wait rather than send. */
+  /**
+   * True when the view flags the master `fail` (agreed by a majority): wait rather than send.
+   * A mere `fail?` (one node's suspicion) does not count: it would pause traffic to a master
+   * that may be fine.
+   */
   masterFailing: boolean
 }
 
@@ -83,11 +87,16 @@ export class Topology {
     }
     // Keep what we knew for slots the new view leaves unowned: "never drop a slot map for
     // an empty answer" applies slot by slot too.
+    const kept = new Set<Shard>()
     for (let s = 0; s < SLOT_COUNT; s++) {
-      this.slots[s] = next[s] ?? this.slots[s]
+      const owner = next[s] ?? this.slots[s]
+      this.slots[s] = owner
+      if (owner !== undefined) kept.add(owner)
     }
-    this.shards = [...shardById.values()]
+    // Every shard still serving a slot, kept ones included, so broadcasts reach them all.
+    this.shards = [...kept]
     this.knownNodes = new Set(view.nodes.filter(n => !n.unusable).map(n => n.address))
+    for (const shard of kept) this.knownNodes.add(shard.master)
     this.changed()
   }
 

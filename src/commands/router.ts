@@ -96,13 +96,13 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
   if (spec === undefined) {
     return { kind: 'reject', error: ReplyStrings.unknownCommand(args[0].toString('latin1'), args.slice(1)) }
   }
-  if (spec.subcommands.size > 0) {
-    // A container (CLIENT, CONFIG, ...) needs a known subcommand, as Redis checks.
-    if (args.length < 2) return { kind: 'reject', error: ReplyStrings.wrongArity(spec.name) }
+  if (spec.subcommands.size > 0 && args.length >= 2) {
+    // A container (CLIENT, CONFIG, ...) given an unknown subcommand, as Redis checks.
     return { kind: 'reject', error: ReplyStrings.unknownSubcommand(args[1].toString('latin1'), spec.name) }
   }
-  if (!hasValidArity(spec, args.length)) {
-    return { kind: 'reject', error: ReplyStrings.wrongArity(spec.name.replace('|', ' ')) }
+  // Redis names a subcommand `config|get` in this error, so the spec name is used as it is.
+  if (!hasValidArity(spec, args.length) || (spec.name === 'ping' && args.length > 2)) {
+    return { kind: 'reject', error: ReplyStrings.wrongArity(spec.name) }
   }
   const rule = policy.deniedBy(spec.name)
   if (rule !== null) return { kind: 'reject', error: ReplyStrings.denied(spec.name.replace('|', ' '), rule) }

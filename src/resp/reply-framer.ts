@@ -12,6 +12,8 @@ export interface ReplySink {
 const STREAMED_AGGREGATE = -1
 const STREAMED_STRING = -2
 const CR = 0x0d
+/** Longest type line (header or simple reply) accepted from a node before it is called broken. */
+const MAX_LINE = 1024 * 1024
 
 /**
  * Finds where each reply ends without decoding it, so replies reach clients as the node's
@@ -97,7 +99,10 @@ export class ReplyFramer {
       }
       if (this.pos >= end) break
       const cr = buf.indexOf(CR, this.pos)
-      if (cr === -1 || cr + 1 >= end) break
+      if (cr === -1 || cr + 1 >= end) {
+        if (end - this.pos > MAX_LINE) return this.fail(`no line end within ${MAX_LINE} bytes`)
+        break
+      }
       const type = buf[this.pos]
       const top = stack.length > 0 ? stack[stack.length - 1] : 0
       let n: number

@@ -6,7 +6,7 @@
 export const ReplyStrings = {
   protocolError: (detail: string) => `ERR Protocol error: ${detail}`,
   unknownCommand: (name: string, args: readonly Buffer[]) =>
-    `ERR unknown command '${printable(name)}', with args beginning with: ${args.slice(0, 20).map(a => `'${printable(a.toString('latin1'))}' `).join('')}`,
+    `ERR unknown command '${printable(cString(name).slice(0, 128))}', with args beginning with: ${argsPreview(args)}`,
   unknownSubcommand: (sub: string, cmd: string) =>
     `ERR unknown subcommand '${printable(sub)}'. Try ${cmd.toUpperCase()} HELP.`,
   wrongArity: (name: string) => `ERR wrong number of arguments for '${printable(name)}' command`,
@@ -46,7 +46,24 @@ export const ReplyStrings = {
   maxClients: 'ERR max number of clients reached'
 } as const
 
+/**
+ * Redis' preview of a rejected command's arguments (server.c, processCommand): `'arg' ` each,
+ * while the text is under 128 characters, the last one cut to fit; C strings end at NUL.
+ */
+function argsPreview (args: readonly Buffer[]): string {
+  let out = ''
+  for (let i = 0; i < args.length && out.length < 128; i++) {
+    out += `'${cString(args[i].toString('latin1')).slice(0, 128 - out.length)}' `
+  }
+  return printable(out)
+}
+
+function cString (s: string): string {
+  const nul = s.indexOf('\0')
+  return nul === -1 ? s : s.slice(0, nul)
+}
+
 /** Keeps client-supplied text from breaking our one-line error frame. */
 function printable (s: string): string {
-  return s.replace(/[\r\n]/g, ' ').slice(0, 128)
+  return s.replace(/[\r\n]/g, ' ')
 }

@@ -17,8 +17,12 @@ export interface RequestLimits {
 
 /** Redis' PROTO_INLINE_MAX_SIZE: the longest inline line or header without a newline. */
 const INLINE_MAX = 64 * 1024
-/** Payloads at least this big are gathered as a chunk list and joined once (no O(n²) concat). */
-const BIG_PAYLOAD = 32 * 1024
+/**
+ * Payloads at least this big are gathered as a chunk list and joined once. Smaller ones and
+ * unfinished headers wait in a buffer that grows by doubling, so a client trickling bytes
+ * one at a time costs linear copying, not quadratic.
+ */
+const BIG_PAYLOAD = 1024
 const STAR = 0x2a
 const DOLLAR = 0x24
 const CR = 0x0d
@@ -34,7 +38,11 @@ const LF = 0x0a
  * apply proto-max-bulk-len. Error texts follow Redis' networking.c.
  */
 export class RequestParser {
+  /** Bytes of an unfinished request: `pending[0, pendingLen)`; the buffer may have room after. */
   private pending: Buffer | null = null
+  private pendingLen = 0
+  /** How far into the pending bytes a CR/LF was already searched for, in vain. */
+  private searched = 0
   private args: Buffer[] | null = null
   private remaining = 0
   private bulkLen = -1
@@ -46,7 +54,7 @@ export class RequestParser {
 
   /** Bytes held for an unfinished request (for output/input limits and metrics). */
   get bufferedBytes (): number {
-    return (this.pending?.length ?? 0) + this.bigHave
+    return this.pendingLen + this.bigHave
   }
 
   /** Feeds the next chunk from the socket. */
@@ -57,16 +65,17 @@ export class RequestParser {
       if (chunk.length === 0 || this.failed) return
     }
     let buf = chunk
+    let searchFrom = 0
     if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk])
-      this.pending = null
+      buf = this.appendPending(chunk)
+      searchFrom = this.searched
     }
     const len = buf.length
     let pos = 0
     while (pos < len) {
       if (this.args === null) {
         if (buf[pos] === STAR) {
-          const cr = buf.indexOf(CR, pos)
+          const cr = buf.indexOf(CR, Math.max(pos, searchFrom))
           if (cr === -1 || cr + 1 >= len) {
             if (len - pos > INLINE_MAX) return this.fail('too big mbulk count string')
             break
@@ -79,7 +88,7 @@ export class RequestParser {
           this.remaining = count
           this.bulkLen = -1
         } else {
-          const lf = buf.indexOf(LF, pos)
+          const lf = buf.indexOf(LF, Math.max(pos, searchFrom))
           if (lf === -1) {
             if (len - pos > INLINE_MAX) return this.fail('too big inline request')
             break
@@ -97,7 +106,7 @@ export class RequestParser {
         if (buf[pos] !== DOLLAR) {
           return this.fail(`expected '$', got '${String.fromCharCode(buf[pos])}'`)
         }
-        const cr = buf.indexOf(CR, pos)
+        const cr = buf.indexOf(CR, Math.max(pos, searchFrom))
         if (cr === -1 || cr + 1 >= len) {
           if (len - pos > INLINE_MAX) return this.fail('too big bulk count string')
           break
@@ -112,6 +121,7 @@ export class RequestParser {
         if (this.bulkLen >= BIG_PAYLOAD) {
           this.bigChunks = [buf.subarray(pos)]
           this.bigHave = len - pos
+          this.keepPending(buf, len, len) // nothing else is pending; the chunk list holds the rest
           return
         }
         break
@@ -120,7 +130,47 @@ export class RequestParser {
       pos += need
       if (this.failed) return
     }
-    if (pos < len) this.pending = buf.subarray(pos)
+    this.keepPending(buf, pos, len)
+  }
+
+  /** Appends a chunk after the pending bytes (growing by doubling); returns the bytes to parse. */
+  private appendPending (chunk: Buffer): Buffer {
+    let pending = this.pending as Buffer
+    const need = this.pendingLen + chunk.length
+    if (pending.length < need) {
+      const grown = Buffer.allocUnsafe(Math.max(need, pending.length * 2))
+      pending.copy(grown, 0, 0, this.pendingLen)
+      pending = grown
+      this.pending = grown
+    }
+    chunk.copy(pending, this.pendingLen)
+    this.pendingLen = need
+    return pending.subarray(0, need)
+  }
+
+  /**
+   * Keeps `buf[pos, len)` for the next chunk. Arguments already handed out may be views of
+   * `buf`, so the kept bytes go into a fresh buffer rather than being moved within it; when
+   * nothing was consumed the pending buffer is kept as it is and only the search point moves.
+   */
+  private keepPending (buf: Buffer, pos: number, len: number): void {
+    // Any CR/LF before len - 1 would have been found: resume the search there next time.
+    if (pos >= len) {
+      this.pending = null
+      this.pendingLen = 0
+      this.searched = 0
+      return
+    }
+    if (pos === 0 && this.pending !== null && buf.buffer === this.pending.buffer && buf.byteOffset === this.pending.byteOffset) {
+      this.searched = Math.max(0, len - 1)
+      return
+    }
+    const rest = len - pos
+    const kept = Buffer.allocUnsafe(Math.max(rest * 2, 256))
+    buf.copy(kept, 0, pos, len)
+    this.pending = kept
+    this.pendingLen = rest
+    this.searched = Math.max(0, rest - 1)
   }
 
   private continueBigPayload (chunk: Buffer): Buffer {
@@ -153,6 +203,7 @@ export class RequestParser {
   private fail (detail: string): void {
     this.failed = true
     this.pending = null
+    this.pendingLen = 0
     this.args = null
     this.bigChunks = null
     this.sink.onProtocolError(detail)

@@ -47,7 +47,8 @@ export function splitInline (line: Uint8Array): Buffer[] | null {
       } else {
         if (i >= len) { done = true; break }
         const c = line[i]
-        if (isSpace(c)) done = true
+        // Outside quotes a word ends only at space, \t, \n, \r or NUL (sdssplitargs).
+        if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x00) done = true
         else if (c === 0x22) inDouble = true
         else if (c === 0x27) inSingle = true
         else out.push(c)

@@ -90,7 +90,7 @@ export function sumKeyspaces (texts: readonly string[]): string {
     }
   }
   let out = ''
-  for (const [name, db] of [...dbs].sort()) {
+  for (const [name, db] of [...dbs].sort((a, b) => Number(a[0].slice(2)) - Number(b[0].slice(2)))) {
     const avg = db.expires > 0 ? Math.round(db.ttlWeighted / db.expires) : 0
     out += `${name}:keys=${db.keys},expires=${db.expires},avg_ttl=${avg}\r\n`
   }
