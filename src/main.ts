@@ -115,7 +115,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     dispatcher,
     topology,
     info,
-    limits: { maxBulkBytes: config.maxRequestBytes, maxMultibulkLength: config.maxMultibulkLength },
+    limits: { maxBulkBytes: config.maxBulkBytes, maxRequestBytes: config.maxRequestBytes, maxMultibulkLength: config.maxMultibulkLength },
     blocking,
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(),

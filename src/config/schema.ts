@@ -58,6 +58,7 @@ export interface SlotgateConfig {
   clusterTlsServername: string;
   denyCommands: string[];
   pubsubOutputLimitBytes: number;
+  maxBulkBytes: number;
   maxRequestBytes: number;
   maxMultibulkLength: number;
   metricsEnabled: boolean;
@@ -323,10 +324,17 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     env: 'SLOTGATE_CLUSTER_TLS_SERVERNAME',
     arg: 'cluster-tls-servername',
   },
-  maxRequestBytes: {
-    doc: 'Largest request (all its arguments) a client may send; a larger one is a protocol error that closes the connection. The default, 512 MiB, is Redis\' proto-max-bulk-len.',
+  maxBulkBytes: {
+    doc: 'Largest single argument a client may send (Redis\' proto-max-bulk-len, same 512 MiB default); a larger one is a protocol error that closes the connection, refused as soon as its length header arrives.',
     format: FORMAT.int, min: 1,
     default: 536870912,
+    env: 'SLOTGATE_MAX_BULK_BYTES',
+    arg: 'max-bulk-bytes',
+  },
+  maxRequestBytes: {
+    doc: 'Largest whole request, all its arguments together (Redis\' client-query-buffer-limit, same 1 GiB default), so many arguments each under maxBulkBytes cannot add up to gigabytes held for one client; beyond it, a protocol error closes the connection.',
+    format: FORMAT.int, min: 1,
+    default: 1073741824,
     env: 'SLOTGATE_MAX_REQUEST_BYTES',
     arg: 'max-request-bytes',
   },

@@ -11,7 +11,10 @@ export interface RequestSink {
 
 /** Request size limits, as Redis' proto-max-bulk-len and its multibulk cap. */
 export interface RequestLimits {
+  /** Largest single argument (Redis' proto-max-bulk-len). */
   maxBulkBytes: number
+  /** Largest whole request, all arguments together (Redis' client-query-buffer-limit); default: no bound beyond the bulk one. */
+  maxRequestBytes?: number
   maxMultibulkLength: number
 }
 
@@ -45,6 +48,8 @@ export class RequestParser {
   private searched = 0
   private args: Buffer[] | null = null
   private remaining = 0
+  /** Payload bytes announced so far by the request being read (bounded by maxRequestBytes). */
+  private requestBytes = 0
   private bulkLen = -1
   private bigChunks: Buffer[] | null = null
   private bigHave = 0
@@ -87,6 +92,7 @@ export class RequestParser {
           this.args = []
           this.remaining = count
           this.bulkLen = -1
+          this.requestBytes = 0
         } else {
           const lf = buf.indexOf(LF, Math.max(pos, searchFrom))
           if (lf === -1) {
@@ -113,6 +119,10 @@ export class RequestParser {
         }
         const n = parseInteger(buf, pos + 1, cr)
         if (Number.isNaN(n) || n < 0 || n > this.limits.maxBulkBytes) return this.fail('invalid bulk length')
+        // The whole request is bounded too, so many arguments just under the limit cannot add
+        // up to gigabytes held for one client.
+        this.requestBytes += n
+        if (this.requestBytes > (this.limits.maxRequestBytes ?? Infinity)) return this.fail('request larger than the configured maximum request size')
         this.bulkLen = n
         pos = cr + 2
       }
