@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process'
+import { availableParallelism, cpus, loadavg } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { REDIS_BENCHMARK } from './redis-benchmark.js'
+
+/** Where a bench ran, for the report header and RESULTS.md. */
+export interface Environment {
+  readonly date: string
+  readonly uname: string
+  readonly nproc: number
+  readonly cpu: string
+  readonly node: string
+  readonly redisServer: string
+  readonly redisBenchmark: string
+  readonly slotgateCommit: string
+}
+
+/** The repository's top level (this file runs as dist/bench/environment.js). */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+function command (file: string, args: string[]): string {
+  try {
+    return execFileSync(file, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch (err) {
+    // A missing tool only costs a line of the header; say so instead of failing the bench.
+    return `unknown (${file}: ${(err as Error).message.split('\n')[0] as string})`
+  }
+}
+
+/** The git commit slotgate's sources are at, with `+changes` when src/ differs from it. */
+function slotgateCommit (): string {
+  const head = command('git', ['rev-parse', '--short', 'HEAD'])
+  const dirty = command('git', ['status', '--porcelain', '--', 'src'])
+  return dirty === '' ? head : `${head}+changes (uncommitted edits in src/)`
+}
+
+/** Collects the environment once, at the start. */
+export function describeEnvironment (): Environment {
+  return {
+    date: new Date().toISOString(),
+    uname: command('uname', ['-a']),
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    redisServer: command('redis-server', ['--version']),
+    redisBenchmark: command(REDIS_BENCHMARK, ['--version']),
+    slotgateCommit: slotgateCommit()
+  }
+}
+
+/** `1.23 0.98 0.75`: the machine's load averages, to spot other work sharing the cores. */
+export function loadAverages (): string {
+  return loadavg().map(v => v.toFixed(2)).join(' ')
+}
