@@ -27,6 +27,8 @@ export interface Slotgate {
   readonly topology: Topology
   readonly dispatcher: RequestDispatcher
   readonly server: RespServer
+  /** Connections held by blocked clients (BLPOP, ...). */
+  readonly blocking: BlockingLinkPool
   /** Resolves once the slot map is loaded (and the cluster's command table read). */
   readonly ready: Promise<void>
   /** Stops everything this instance started. */
@@ -180,12 +182,15 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     topology,
     dispatcher,
     server,
+    blocking,
     ready,
     async close () {
       stopped = true
       refresher.stop()
-      await server.stopAccepting().catch(() => undefined)
+      // Clients first: a listening server's close() waits for every connection to end.
+      const stoppedAccepting = server.stopAccepting()
       server.closeAll()
+      await stoppedAccepting
       dispatcher.close()
       blocking.close()
       pool.close()

@@ -39,7 +39,7 @@ export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
  * subscriptions, client bookkeeping). `slot` is set for the keyed ones (WATCH, SSUBSCRIBE).
  */
 export const SESSION_COMMANDS: ReadonlySet<string> = new Set([
-  'auth', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'reset',
+  'auth', 'wait', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'reset',
   'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe',
   'client|list', 'client|info', 'client|kill', 'client|reply', 'client|no-evict', 'client|tracking',
   'client|trackinginfo', 'client|getredir', 'client|caching'

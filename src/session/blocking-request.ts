@@ -39,10 +39,12 @@ export class BlockingRequest implements RequestOwner {
 
   /** Called by the session when the client disconnects, so the node stops blocking now. */
   abandon (): void {
-    if (this.link !== null) {
-      this.session.ctx.blocking.discard(this.link)
-      this.link = null
-    }
+    const link = this.link
+    if (link === null) return
+    // Cleared first: closing the link completes the request synchronously, and
+    // onRequestDone must not release a link that is being discarded.
+    this.link = null
+    this.session.ctx.blocking.discard(link)
   }
 
   /** @internal RequestOwner */

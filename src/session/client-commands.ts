@@ -11,6 +11,9 @@ export interface ClientView {
   readonly createdAt: number
   readonly lastActiveAt: number
   readonly subscriptionCount: number
+  readonly channelCount: number
+  readonly patternCount: number
+  readonly shardChannelCount: number
   readonly inMulti: boolean
   readonly lastCommand: string
   kill (): void
@@ -19,8 +22,8 @@ export interface ClientView {
 /** One `CLIENT LIST` line, in Redis 7's field order for the fields slotgate can know. */
 export function clientLine (c: ClientView, now = Date.now()): string {
   return `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=-1 name=${c.name?.toString('latin1') ?? ''} ` +
-    `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastActiveAt) / 1000)} flags=N db=0 ` +
-    `sub=${c.subscriptionCount} psub=0 ssub=0 multi=${c.inMulti ? 0 : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
+    `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastActiveAt) / 1000)} flags=${c.subscriptionCount > 0 ? 'P' : 'N'} db=0 ` +
+    `sub=${c.channelCount} psub=${c.patternCount} ssub=${c.shardChannelCount} multi=${c.inMulti ? 0 : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
     `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.protocol}`
 }
 
@@ -33,17 +36,31 @@ export function runClientCommand (sub: string, args: readonly Buffer[], self: Cl
     case 'client|info':
       return verbatimReply(self.protocol, `${clientLine(self)}\n`)
     case 'client|list': {
-      let ids: Set<number> | null = null
-      if (args.length >= 4 && args[2].toString('latin1').toLowerCase() === 'id') {
-        ids = new Set(args.slice(3).map(a => Number(a.toString('latin1'))))
+      let keep: (c: ClientView) => boolean = () => true
+      if (args.length > 2) {
+        const filter = args[2].toString('latin1').toLowerCase()
+        if (filter === 'id' && args.length >= 4) {
+          const ids = new Set(args.slice(3).map(a => Number(a.toString('latin1'))))
+          keep = c => ids.has(c.id)
+        } else if (filter === 'type' && args.length === 4) {
+          const type = args[3].toString('latin1').toLowerCase()
+          if (type === 'normal') keep = c => c.subscriptionCount === 0
+          else if (type === 'pubsub') keep = c => c.subscriptionCount > 0
+          else if (type === 'master' || type === 'replica' || type === 'slave') keep = () => false
+          else return errorReply(`ERR Unknown client type '${type}'`)
+        } else {
+          return errorReply(ReplyStrings.syntaxError)
+        }
       }
-      const lines = [...all()].filter(c => ids === null || ids.has(c.id)).map(c => `${clientLine(c)}\n`)
+      const lines = [...all()].filter(keep).map(c => `${clientLine(c)}\n`)
       return verbatimReply(self.protocol, lines.join(''))
     }
     case 'client|kill':
       return kill(args, self, all)
-    case 'client|no-evict':
-      return OK
+    case 'client|no-evict': {
+      const v = args[2].toString('latin1').toLowerCase()
+      return v === 'on' || v === 'off' ? OK : errorReply(ReplyStrings.syntaxError)
+    }
     case 'client|getredir':
       return integerReply(-1)
     case 'client|tracking':

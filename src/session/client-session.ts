@@ -117,6 +117,11 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   /** Commands received and not yet answered. */
   get pendingReplies (): number { return this.queue.length }
   get subscriptionCount (): number { return this.subscriptions.count }
+  get channelCount (): number { return this.subscriptions.channelCount }
+  get patternCount (): number { return this.subscriptions.patternCount }
+  get shardChannelCount (): number { return this.subscriptions.shardChannelCount }
+  /** Slot of this session's last write, for WAIT (-1 before any). */
+  lastWriteSlot = -1
   get inMulti (): boolean { return this.transaction.active }
 
   /** @internal RequestSink: one parsed request. */
@@ -146,6 +151,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
         const req = new BackendRequest(args, plan.slot, plan.readOnly, this)
         req.protocol = this.protocol
         if (plan.readOnly) req.readFrom = this.readOnlyMode && this.ctx.readPolicy === ReadFrom.master ? ReadFrom.preferReplica : this.ctx.readPolicy
+        else this.lastWriteSlot = plan.slot
         this.pushEntry(req)
         this.ctx.dispatcher.send(req)
         return
@@ -205,7 +211,9 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       }
       case 'session':
         if (plan.name.startsWith('client|')) {
+          this.inCommand = true
           this.sessionCommands.client(plan.name, args, () => runClientCommand(plan.name, args, this, () => this.ctx.clients()))
+          this.inCommand = false
         } else {
           this.sessionCommands.run(plan.name, args, plan.slot)
         }
@@ -261,7 +269,8 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
 
   /** @internal SessionPort */
   pushReply (reply: Buffer): void {
-    this.pushEntry(new LocalReply(reply))
+    this.pushEntry(new LocalReply(reply, this.killAfterReply))
+    this.killAfterReply = false
     this.markIfHeadReady()
   }
 
@@ -322,10 +331,19 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     }
   }
 
-  /** @internal ClientView: CLIENT KILL. */
+  /** @internal ClientView: CLIENT KILL; a client killing itself gets its reply first, as from Redis. */
   kill (): void {
-    this.close()
+    if (this.inCommand) {
+      this.killAfterReply = true
+      this.closeAfterReply()
+    } else {
+      this.close()
+    }
   }
+
+  /** True while this session's own command runs (so CLIENT KILL of itself can answer first). */
+  private inCommand = false
+  private killAfterReply = false
 
   /** RESET: back to a fresh connection's state. */
   resetState (): void {
@@ -361,25 +379,24 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     switch (plan.kind) {
       case 'session':
         if (['exec', 'discard', 'multi', 'watch', 'reset'].includes(plan.name)) return false
-        this.transaction.queue(args, plan.slot, plan.name.includes('subscribe') ? null : ReplyStrings.notAllowedInMulti)
+        this.transaction.queue(args, plan.slot, null)
         return true
       case 'local':
         if (plan.name === 'quit') return false
-        this.transaction.queue(args, -1, ['ping', 'echo', 'time'].includes(plan.name) ? null : ReplyStrings.notAllowedInMulti)
+        this.transaction.queue(args, -1, null)
         return true
       case 'single':
       case 'blocking':
         this.transaction.queue(args, plan.slot, null)
         return true
       case 'any-node':
+      case 'broadcast':
+      case 'scan':
+        // A node queues these too; inside a transaction they run on the transaction's node.
         this.transaction.queue(args, -1, null)
         return true
       case 'split':
         this.transaction.queue(args, -1, ReplyStrings.crossSlot)
-        return true
-      case 'broadcast':
-      case 'scan':
-        this.transaction.queue(args, -1, ReplyStrings.notAllowedInMulti)
         return true
       case 'reject':
         this.transaction.queue(args, -1, plan.error)
@@ -389,10 +406,12 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
 
   /** RESP2 subscribed mode allows only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET, as Redis. */
   private allowedWhileSubscribed (plan: RoutePlan, args: Buffer[]): boolean {
+    // Unknown commands, arity and CROSSSLOT are checked first, as on a node.
+    if (plan.kind === 'reject') return true
     if (plan.kind === 'session' && (plan.name.includes('subscribe') || plan.name === 'reset')) return true
     if (plan.kind === 'local' && plan.name === 'quit') return true
     if (plan.kind === 'local' && plan.name === 'ping') { this.subscriptions.ping(args); return false }
-    this.pushReply(errorReply(ReplyStrings.subscribedContext(plan.kind === 'reject' ? args[0].toString('latin1') : plan.spec.name.replace('|', ' '))))
+    this.pushReply(errorReply(ReplyStrings.subscribedContext(plan.spec.name)))
     return false
   }
 

@@ -1,8 +1,11 @@
+import { BackendRequest } from '../cluster/backend-request.js'
 import { errorReply, OK, simpleString } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import type { ClientSession } from './client-session.js'
 
 const RESET = simpleString('RESET')
+/** Longest WAIT slotgate lets hold a shared connection. */
+const WAIT_MAX_MS = 1000
 
 /**
  * The commands about a connection's own state, dispatched to the controller that owns it:
@@ -28,6 +31,9 @@ export class SessionCommands {
         s.pushReply(s.authenticate(user, password) ? OK : errorReply(ReplyStrings.wrongPass))
         return
       }
+      case 'wait':
+        this.wait(args)
+        return
       case 'reset':
         s.resetState()
         s.pushReply(RESET)
@@ -43,13 +49,41 @@ export class SessionCommands {
     }
   }
 
+  /**
+   * WAIT numreplicas timeout, on the shared link to the master this session last wrote to:
+   * that connection carried the session's writes, so the node waits for them (WAIT counts
+   * acknowledgements of the connection's own last write). Because the link is shared, the
+   * wait is bounded: numreplicas is capped at the shard's replicas and the timeout at
+   * WAIT_MAX_MS (0, "forever", included), so other clients are never held longer.
+   */
+  private wait (args: Buffer[]): void {
+    const s = this.session
+    const n = Number(args[1].toString('latin1'))
+    const timeout = Number(args[2].toString('latin1'))
+    if (!Number.isInteger(n) || !Number.isInteger(timeout) || timeout < 0) {
+      s.pushReply(errorReply(timeout < 0 ? 'ERR timeout is negative' : ReplyStrings.notInteger))
+      return
+    }
+    const slot = s.lastWriteSlot
+    const shard = slot >= 0 ? s.ctx.topology.shardFor(slot) : undefined
+    const target = shard?.master ?? s.anyMaster()
+    if (target === null) { s.pushReply(errorReply(ReplyStrings.notReady)); return }
+    const replicas = shard?.replicas.length ?? n
+    const bounded = timeout === 0 ? WAIT_MAX_MS : Math.min(timeout, WAIT_MAX_MS)
+    const req = new BackendRequest([args[0], Buffer.from(String(Math.min(n, replicas))), Buffer.from(String(bounded))], slot, false, s, slot >= 0 ? null : target)
+    req.protocol = s.protocol
+    s.pushEntry(req)
+    s.ctx.dispatcher.send(req)
+  }
+
   /** CLIENT subcommands; CLIENT REPLY changes what the session writes, so it is handled here. */
   client (name: string, args: Buffer[], other: () => Buffer): void {
     const s = this.session
     if (name !== 'client|reply') { s.pushReply(other()); return }
     const mode = args[2].toString('latin1').toLowerCase()
     if (mode === 'on') { s.replyMode = 'on'; s.pushReply(OK); return }
-    if (mode === 'off' || mode === 'skip') { s.replyMode = mode; return } // no reply, by definition
+    if (mode === 'off') { s.replyMode = 'off'; return } // no reply, by definition
+    if (mode === 'skip') { if (s.replyMode !== 'off') s.replyMode = 'skip'; return } // OFF stays OFF, as in Redis
     s.pushReply(errorReply(ReplyStrings.syntaxError))
   }
 }

@@ -2,6 +2,7 @@ import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js
 import { DedicatedLink, type DedicatedLinkOwner } from '../cluster/dedicated-link.js'
 import { keySlot } from '../cluster/key-slot.js'
 import type { NodeAddress } from '../cluster/node-address.js'
+import { parseRedirect } from '../cluster/parse-redirect.js'
 import { arrayReply, bulkReply, integerReply, nullReply } from '../resp/encode.js'
 import { readBulk, readElements } from '../resp/decode-reply.js'
 import type { SessionPort } from './session-port.js'
@@ -9,15 +10,45 @@ import type { SessionPort } from './session-port.js'
 /** Requests on passthrough links are never answered one by one; nobody waits on them. */
 const NOBODY: RequestOwner = { onRequestDone () {}, closed: false }
 const RESUBSCRIBE_DELAY_MS = 250
+const CONFIRMATIONS = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe'])
+
+/**
+ * The confirmations one (P|S)(UN)SUBSCRIBE will get, holding that command's place in the
+ * client's reply queue so replies stay in request order. For shard channels, whose
+ * subscriptions are spread over several node connections, the counts are rewritten to the
+ * session's total, which is what one node would have said.
+ */
+class Confirmation {
+  reply: Buffer | null = null
+  private readonly frames: Buffer[] = []
+  constructor (
+    private readonly owner: SessionPort | null,
+    private expected: number,
+    /** Rewritten counts, one per frame (sharded), or null to keep the node's. */
+    private readonly counts: number[] | null,
+    /** The command, to send again elsewhere after a MOVED. */
+    readonly args: Buffer[]
+  ) {}
+
+  get done (): boolean { return this.expected === 0 }
+
+  add (frame: Buffer, protocol: 2 | 3): void {
+    const count = this.counts?.[this.frames.length]
+    this.frames.push(count === undefined ? frame : withCount(frame, count, protocol))
+    if (--this.expected === 0) {
+      this.reply = Buffer.concat(this.frames)
+      this.owner?.owner.onRequestDone(this)
+    }
+  }
+}
 
 /**
  * Pub/Sub for one session. Classic channels and patterns live on one dedicated connection to
  * one master (cluster Pub/Sub delivers every PUBLISH to every node); shard channels
- * (SSUBSCRIBE, Redis 7) on one connection per shard in use. Every frame from these
- * connections goes to the client as it is, in arrival order. When a connection is lost (a
- * failover) or a shard channel's slot moves away, the subscriptions are made again on the
- * node that now serves them, and the confirmations of that re-subscription are swallowed:
- * the client sees no gap it must handle.
+ * (SSUBSCRIBE, Redis 7) on one connection per shard in use. Confirmations take their place
+ * in the reply queue; messages are queued as they arrive. When a connection is lost (a
+ * failover) or a shard channel's slot moves, the subscriptions are made again where the
+ * cluster now serves them, and the confirmations of that re-subscription are swallowed.
  */
 export class Subscriptions implements DedicatedLinkOwner {
   private readonly channels = new Set<string>()
@@ -25,50 +56,59 @@ export class Subscriptions implements DedicatedLinkOwner {
   private readonly shardChannels = new Map<string, number>()
   private classic: DedicatedLink | null = null
   private readonly shardLinks = new Map<NodeAddress, DedicatedLink>()
-  /** Confirmation frames still to swallow per link after a re-subscription. */
-  private readonly swallow = new Map<DedicatedLink, number>()
+  /** Confirmations awaited per connection, in the order the commands were sent. */
+  private readonly awaiting = new Map<DedicatedLink, Confirmation[]>()
   private closed = false
 
   constructor (private readonly session: SessionPort) {}
 
   /** Subscriptions held (channels + patterns + shard channels): RESP2 subscribed mode when > 0. */
   get count (): number { return this.channels.size + this.patterns.size + this.shardChannels.size }
+  get channelCount (): number { return this.channels.size }
+  get patternCount (): number { return this.patterns.size }
+  get shardChannelCount (): number { return this.shardChannels.size }
 
   /** SUBSCRIBE / PSUBSCRIBE / UNSUBSCRIBE / PUNSUBSCRIBE */
   classicCommand (name: string, args: Buffer[]): void {
     const set = name.startsWith('p') ? this.patterns : this.channels
     const names = args.slice(1).map(a => a.toString('latin1'))
+    let expected = names.length
     if (name.endsWith('unsubscribe')) {
-      if (this.classic === null) { this.replyUnsubscribedLocally(name, args); return }
-      if (names.length === 0) set.clear()
+      if (this.classic === null) { this.replyUnsubscribedLocally(name, args, this.count); return }
+      if (names.length === 0) {
+        // Redis answers one frame per subscription dropped, or one with a null channel.
+        expected = Math.max(1, set.size)
+        set.clear()
+      }
       for (const n of names) set.delete(n)
     } else {
       for (const n of names) set.add(n)
     }
-    this.classicLink().send(this.request(args))
+    this.send(this.classicLink(), args, expected, null)
   }
 
   /** SSUBSCRIBE / SUNSUBSCRIBE */
   shardCommand (name: string, args: Buffer[]): void {
     if (name === 'ssubscribe') {
       const slot = keySlot(args[1])
-      for (const a of args.slice(1)) this.shardChannels.set(a.toString('latin1'), slot)
+      const counts: number[] = []
+      for (const a of args.slice(1)) {
+        this.shardChannels.set(a.toString('latin1'), slot)
+        counts.push(this.shardChannels.size)
+      }
       const link = this.shardLink(slot)
-      if (link !== null) link.send(this.request(args))
+      if (link === null) { this.session.pushReply(Buffer.from(`-CLUSTERDOWN Hash slot not served\r\n`)); return }
+      this.send(link, args, counts.length, counts)
       return
     }
-    if (this.shardLinks.size === 0) { this.replyUnsubscribedLocally(name, args); return }
-    if (args.length === 1) {
-      this.shardChannels.clear()
-      for (const link of this.shardLinks.values()) link.send(this.request(args))
-      return
-    }
-    for (const a of args.slice(1)) {
+    const channels = args.length > 1 ? args.slice(1) : [...this.shardChannels.keys()].map(c => Buffer.from(c, 'latin1'))
+    if (channels.length === 0) { this.replyUnsubscribedLocally(name, args, this.shardChannels.size); return }
+    for (const a of channels) {
       const ch = a.toString('latin1')
-      const slot = this.shardChannels.get(ch) ?? keySlot(a)
+      const slot = this.shardChannels.get(ch)
       this.shardChannels.delete(ch)
-      const link = this.shardLinks.get(this.session.ctx.topology.masterFor(slot) ?? '')
-      if (link !== undefined) link.send(this.request([args[0], a]))
+      const link = slot === undefined ? undefined : this.shardLinks.get(this.session.ctx.topology.masterFor(slot) ?? '')
+      if (link !== undefined && !link.closed) this.send(link, [args[0], a], 1, [this.shardChannels.size])
       else this.session.pushReply(this.frame('sunsubscribe', a, this.shardChannels.size))
     }
   }
@@ -83,10 +123,11 @@ export class Subscriptions implements DedicatedLinkOwner {
     this.channels.clear()
     this.patterns.clear()
     this.shardChannels.clear()
-    this.classic?.close()
+    const links = [this.classic, ...this.shardLinks.values()]
     this.classic = null
-    for (const l of this.shardLinks.values()) l.close()
     this.shardLinks.clear()
+    for (const l of links) l?.close()
+    this.awaiting.clear()
   }
 
   /** The session is gone for good. */
@@ -95,19 +136,35 @@ export class Subscriptions implements DedicatedLinkOwner {
     this.reset()
   }
 
-  /** @internal DedicatedLinkOwner: a frame from the node, for the client. */
+  /** @internal DedicatedLinkOwner: a frame from the node. */
   onDedicatedPush (link: DedicatedLink, frame: Buffer): void {
-    const left = this.swallow.get(link) ?? 0
-    const kind = left > 0 || link !== this.classic ? this.frameKind(frame) : null
-    if (left > 0 && kind !== null && kind.endsWith('subscribe') && !kind.endsWith('unsubscribe')) {
-      this.swallow.set(link, left - 1)
+    const waiting = this.awaiting.get(link)
+    const head = waiting?.[0]
+    if (frame[0] === 0x2d) {
+      // An error answers the command at the head: a MOVED means its shard channel's slot is
+      // elsewhere now — subscribe there instead of showing the client a redirect.
+      const redirect = parseRedirect(frame, link.node)
+      if (head !== undefined && redirect !== null && redirect.kind === 'moved') {
+        waiting?.shift()
+        this.session.ctx.topology.moveSlot(redirect.slot, redirect.node)
+        this.session.ctx.requestRefresh()
+        const target = this.shardLink(redirect.slot)
+        if (target !== null) { this.enqueue(target, head); target.send(this.request(head.args)); return }
+      }
+      if (head !== undefined) { waiting?.shift(); head.add(frame, this.session.protocol) } else this.session.pushReply(frame)
       return
     }
-    if (kind === 'sunsubscribe' && link !== this.classic) {
+    const kind = this.frameKind(frame)
+    if (kind !== null && CONFIRMATIONS.has(kind) && head !== undefined) {
+      head.add(frame, this.session.protocol)
+      if (head.done) waiting?.shift()
+      return
+    }
+    if (kind === 'sunsubscribe') {
       // The node dropped a shard channel we still hold: its slot moved. Follow it.
-      const ch = readBulk((readElements(frame) as Buffer[])[1])
-      const name = ch?.toString('latin1')
+      const name = readBulk((readElements(frame) as Buffer[])[1])?.toString('latin1')
       if (name !== undefined && this.shardChannels.has(name)) {
+        this.session.ctx.requestRefresh()
         setTimeout(() => { this.resubscribeShard([name]) }, RESUBSCRIBE_DELAY_MS)
         return
       }
@@ -117,32 +174,43 @@ export class Subscriptions implements DedicatedLinkOwner {
 
   /** @internal DedicatedLinkOwner: a connection died; subscribe again where the cluster says. */
   onDedicatedDown (link: DedicatedLink): void {
-    this.swallow.delete(link)
+    const waiting = this.awaiting.get(link) ?? []
+    this.awaiting.delete(link)
     if (this.closed) return
+    this.session.ctx.requestRefresh()
     if (link === this.classic) {
       this.classic = null
-      if (this.channels.size + this.patterns.size > 0) setTimeout(() => { this.resubscribeClassic() }, RESUBSCRIBE_DELAY_MS)
+      if (this.channels.size + this.patterns.size > 0) setTimeout(() => { this.resubscribeClassic(waiting) }, RESUBSCRIBE_DELAY_MS)
       return
     }
     for (const [node, l] of this.shardLinks) if (l === link) this.shardLinks.delete(node)
-    const lost = [...this.shardChannels].filter(([, slot]) => this.session.ctx.topology.masterFor(slot) === link.node).map(([ch]) => ch)
-    this.session.ctx.requestRefresh()
-    if (lost.length > 0) setTimeout(() => { this.resubscribeShard(lost) }, RESUBSCRIBE_DELAY_MS)
+    const resent = new Set(waiting.flatMap(c => c.args.slice(1).map(a => a.toString('latin1'))))
+    const lost = [...this.shardChannels]
+      .filter(([ch, slot]) => !resent.has(ch) && this.session.ctx.topology.masterFor(slot) === link.node)
+      .map(([ch]) => ch)
+    setTimeout(() => {
+      // Commands still waiting for their confirmations go again, to the node serving them now.
+      for (const c of waiting) this.resend(c)
+      if (lost.length > 0) this.resubscribeShard(lost)
+    }, RESUBSCRIBE_DELAY_MS)
   }
 
-  private resubscribeClassic (): void {
+  /** Sends a waiting shard command again where its channel's slot is served now. */
+  private resend (c: Confirmation): void {
+    if (this.closed) return
+    const link = this.shardLink(keySlot(c.args[1]))
+    if (link === null) { setTimeout(() => { this.resend(c) }, RESUBSCRIBE_DELAY_MS); return }
+    this.enqueue(link, c)
+    link.send(this.request(c.args))
+  }
+
+  private resubscribeClassic (pending: Confirmation[]): void {
     if (this.closed || this.classic !== null) return
     const link = this.classicLink()
-    let expected = 0
-    if (this.channels.size > 0) {
-      link.send(this.request([Buffer.from('SUBSCRIBE'), ...[...this.channels].map(c => Buffer.from(c, 'latin1'))]))
-      expected += this.channels.size
-    }
-    if (this.patterns.size > 0) {
-      link.send(this.request([Buffer.from('PSUBSCRIBE'), ...[...this.patterns].map(c => Buffer.from(c, 'latin1'))]))
-      expected += this.patterns.size
-    }
-    this.swallow.set(link, expected)
+    if (this.channels.size > 0) this.send(link, [Buffer.from('SUBSCRIBE'), ...[...this.channels].map(c => Buffer.from(c, 'latin1'))], this.channels.size, null, true)
+    if (this.patterns.size > 0) this.send(link, [Buffer.from('PSUBSCRIBE'), ...[...this.patterns].map(c => Buffer.from(c, 'latin1'))], this.patterns.size, null, true)
+    // Client commands that were waiting on the lost connection are sent again after.
+    for (const c of pending) { this.enqueue(link, c); link.send(this.request(c.args)) }
   }
 
   private resubscribeShard (channels: string[]): void {
@@ -152,9 +220,22 @@ export class Subscriptions implements DedicatedLinkOwner {
       if (slot === undefined) continue
       const link = this.shardLink(slot)
       if (link === null) { setTimeout(() => { this.resubscribeShard([ch]) }, RESUBSCRIBE_DELAY_MS); continue }
-      this.swallow.set(link, (this.swallow.get(link) ?? 0) + 1)
-      link.send(this.request([Buffer.from('SSUBSCRIBE'), Buffer.from(ch, 'latin1')]))
+      this.send(link, [Buffer.from('SSUBSCRIBE'), Buffer.from(ch, 'latin1')], 1, null, true)
     }
+  }
+
+  /** Sends a subscription command; `silent` ones (re-subscriptions) swallow their confirmations. */
+  private send (link: DedicatedLink, args: Buffer[], expected: number, counts: number[] | null, silent = false): void {
+    const c = new Confirmation(silent ? null : this.session, expected, counts, args)
+    if (!silent) this.session.pushEntry(c)
+    this.enqueue(link, c)
+    link.send(this.request(args))
+  }
+
+  private enqueue (link: DedicatedLink, c: Confirmation): void {
+    const list = this.awaiting.get(link) ?? []
+    list.push(c)
+    this.awaiting.set(link, list)
   }
 
   private classicLink (): DedicatedLink {
@@ -180,10 +261,10 @@ export class Subscriptions implements DedicatedLinkOwner {
     return new BackendRequest(args, -1, false, NOBODY)
   }
 
-  /** Redis' answer to an UNSUBSCRIBE when nothing is subscribed: one frame, channel null. */
-  private replyUnsubscribedLocally (name: string, args: Buffer[]): void {
-    if (args.length === 1) { this.session.pushReply(this.frame(name, null, 0)); return }
-    for (const a of args.slice(1)) this.session.pushReply(this.frame(name, a, 0))
+  /** Redis' answer to an unsubscribe when nothing is subscribed: one frame, channel null. */
+  private replyUnsubscribedLocally (name: string, args: Buffer[], count: number): void {
+    if (args.length === 1) { this.session.pushReply(this.frame(name, null, count)); return }
+    for (const a of args.slice(1)) this.session.pushReply(this.frame(name, a, count))
   }
 
   private frame (kind: string, channel: Buffer | null, count: number): Buffer {
@@ -197,4 +278,11 @@ export class Subscriptions implements DedicatedLinkOwner {
     const first = e !== null && e.length > 0 ? readBulk(e[0]) : null
     return first === null ? null : first.toString('latin1').toLowerCase()
   }
+}
+
+/** A confirmation frame `[kind, channel, count]` with its count replaced. */
+function withCount (frame: Buffer, count: number, protocol: 2 | 3): Buffer {
+  const e = readElements(frame)
+  if (e === null || e.length !== 3) return frame
+  return Buffer.concat([Buffer.from(protocol === 3 && frame[0] === 0x3e ? '>3\r\n' : '*3\r\n'), e[0], e[1], integerReply(count)])
 }

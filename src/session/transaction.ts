@@ -2,6 +2,7 @@ import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js
 import { DedicatedLink, type DedicatedLinkOwner } from '../cluster/dedicated-link.js'
 import { errorReply, OK, QUEUED } from '../resp/encode.js'
 import { isErrorReply } from '../resp/decode-reply.js'
+import { parseRedirect } from '../cluster/parse-redirect.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import type { SessionPort } from './session-port.js'
 
@@ -90,7 +91,7 @@ export class Transaction implements DedicatedLinkOwner {
       this.session.pushReply(errorReply(ReplyStrings.execAbort))
       return
     }
-    const block = new TransactionBlock(this.session.owner, this.queued, this.slot, this.session)
+    const block = new TransactionBlock(this.session.owner, this.queued, this.slot, this.session, this.watchLink !== null)
     this.session.pushEntry(block)
     const link = this.watchLink
     block.send(link !== null && !link.closed ? link : null)
@@ -133,33 +134,22 @@ export class Transaction implements DedicatedLinkOwner {
 class TransactionBlock implements RequestOwner {
   reply: Buffer | null = null
   onDone: (() => void) | null = null
-  private readonly parts: BackendRequest[] = []
+  private parts: BackendRequest[] = []
   private remaining = 0
+  private attempts = 0
 
   constructor (private readonly owner: RequestOwner & { onRequestDone: (e: { reply: Buffer | null }) => void },
-    commands: QueuedCommand[], slot: number, session: SessionPort) {
-    const target = slot >= 0 ? null : session.anyMaster()
-    const make = (args: Buffer[]): BackendRequest => {
-      const r = new BackendRequest(args, slot, false, this, target)
-      r.raw = true
-      r.protocol = session.protocol
-      return r
-    }
-    this.parts.push(make([Buffer.from('MULTI')]))
-    for (const c of commands) this.parts.push(make(c.args))
-    this.parts.push(make([Buffer.from('EXEC')]))
-    this.remaining = this.parts.length
-    this.dispatch = (r: BackendRequest) => { session.ctx.dispatcher.send(r) }
+    private readonly commands: QueuedCommand[], private readonly slot: number, private readonly session: SessionPort,
+    private readonly watched: boolean) {
+    this.build()
   }
-
-  private dispatch: (r: BackendRequest) => void
 
   get closed (): boolean { return this.owner.closed }
 
   send (link: DedicatedLink | null): void {
     for (const p of this.parts) {
       if (link !== null) link.send(p)
-      else this.dispatch(p)
+      else this.session.ctx.dispatcher.send(p)
     }
   }
 
@@ -168,9 +158,43 @@ class TransactionBlock implements RequestOwner {
     if (--this.remaining > 0) return
     const exec = this.parts[this.parts.length - 1].reply as Buffer
     const multi = this.parts[0].reply as Buffer
+    const moved = this.movedSlot()
+    if (moved !== null) {
+      // The slot moved: record it, and — when no WATCH ties the block to the old node — run
+      // the whole block again where the slot is now. EXECABORT guarantees nothing ran.
+      this.session.ctx.topology.moveSlot(moved.slot, moved.node)
+      this.session.ctx.requestRefresh()
+      if (!this.watched && ++this.attempts <= 3) {
+        this.build()
+        this.send(null)
+        return
+      }
+    }
     // If MULTI itself failed (e.g. the link broke), its error says more than EXEC's.
     this.reply = isErrorReply(multi) ? multi : exec
     this.onDone?.()
     this.owner.onRequestDone(this)
+  }
+
+  private build (): void {
+    const target = this.slot >= 0 ? null : this.session.anyMaster()
+    const make = (args: Buffer[]): BackendRequest => {
+      const r = new BackendRequest(args, this.slot, false, this, target)
+      r.raw = true
+      r.protocol = this.session.protocol
+      return r
+    }
+    this.parts = [make([Buffer.from('MULTI')]), ...this.commands.map(c => make(c.args)), make([Buffer.from('EXEC')])]
+    this.remaining = this.parts.length
+  }
+
+  private movedSlot (): { slot: number, node: string } | null {
+    for (const p of this.parts) {
+      const r = p.reply as Buffer
+      if (r[0] !== 0x2d || p.node === null) continue
+      const redirect = parseRedirect(r, p.node)
+      if (redirect !== null && redirect.kind === 'moved') return redirect
+    }
+    return null
   }
 }
