@@ -88,6 +88,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   topology.onChange(() => {
     const nodes = new Set(topology.nodes())
     pool.retain(nodes)
+    control.retain(new Set([...nodes, ...config.seeds]))
   })
 
   let redisVersion = '7.0.0'

@@ -112,6 +112,7 @@ export class LinkPool {
     for (const link of this.all()) {
       const oldest = link.oldestSentAt()
       if (oldest !== 0 && oldest < limit) {
+        link.timedOut = true
         link.close(`no reply within ${this.options.commandTimeoutMs} ms`)
       }
     }

@@ -85,7 +85,9 @@ export class NodeLink implements Flushable, ReplySink {
     this.socket.on('data', (chunk: Buffer) => { this.framer.feed(chunk) })
     this.socket.on('error', (err: Error) => { this.close(`${err.message}`) })
     this.socket.on('close', () => { this.close('connection closed by node') })
-    this.connectTimer = setTimeout(() => { this.close(`connect timeout after ${options.connectTimeoutMs} ms`) }, options.connectTimeoutMs)
+    // Covers the handshake too: a stopped process's kernel still accepts TCP, and only the
+    // unanswered HELLO/AUTH/READONLY would show it.
+    this.connectTimer = setTimeout(() => { this.close(`no connection and handshake within ${options.connectTimeoutMs} ms`) }, options.connectTimeoutMs)
     if (target === null) {
       queueMicrotask(() => { this.close(`invalid node address ${address}`) })
     } else if (options.tls === undefined) {
@@ -176,6 +178,9 @@ export class NodeLink implements Flushable, ReplySink {
     this.close(`unparseable reply from node: ${detail}`)
   }
 
+  /** Set when the link was closed because its node stopped answering (not a clean loss). */
+  timedOut = false
+
   /** Closes the link and hands every pending request back to the listener. */
   close (reason: string): void {
     if (this.state === 'closed') return
@@ -195,8 +200,6 @@ export class NodeLink implements Flushable, ReplySink {
 
   private onConnect (): void {
     if (this.state !== 'connecting') return
-    if (this.connectTimer !== null) clearTimeout(this.connectTimer)
-    this.connectTimer = null
     const handshake: Buffer[] = []
     const { protocol, username, password, readOnly } = this.options
     if (protocol === 3) {
@@ -218,6 +221,8 @@ export class NodeLink implements Flushable, ReplySink {
   }
 
   private becomeReady (): void {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer)
+    this.connectTimer = null
     this.state = 'ready'
     this.listener.onLinkUp(this)
     if (this.outbox.length > 0) tickBatcher.mark(this)

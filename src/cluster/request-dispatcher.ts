@@ -141,7 +141,10 @@ export class RequestDispatcher implements LinkListener {
     this.refresh('link-lost')
     for (const req of inFlight) {
       if (req.cancelled) continue
-      if (req.readOnly && !req.raw && req.redirects < this.options.maxRedirects) {
+      // A read is retried after a lost connection, but not after the node stopped answering:
+      // sent again it would wait on the same frozen node, and commandTimeoutMs promises the
+      // client an answer by then.
+      if (req.readOnly && !req.raw && !link.timedOut && req.redirects < this.options.maxRedirects) {
         req.redirects++
         this.stats.retriedReads++
         this.send(req)
@@ -171,11 +174,21 @@ export class RequestDispatcher implements LinkListener {
   private redirect (req: BackendRequest, reply: Buffer, kind: 'moved' | 'ask' | 'tryagain' | 'clusterdown',
     target: { slot: number, node: NodeAddress } | null): void {
     if (req.cancelled) return
-    if (++req.redirects > this.options.maxRedirects) {
-      // Out of patience: a cluster error is still the most truthful answer.
-      if (kind === 'tryagain' || kind === 'clusterdown') { req.reply = reply; req.owner.onRequestDone(req); return }
+    // MOVED is bounded by a count (a redirect loop is a broken cluster); ASK, TRYAGAIN and
+    // CLUSTERDOWN by the deadline, because a migration legitimately cycles ASK → TRYAGAIN
+    // for as long as it lasts.
+    if (kind === 'moved' && ++req.redirects > this.options.maxRedirects) {
       this.fail(req, ReplyStrings.tooManyRedirects(req.slot, this.options.maxRedirects))
       return
+    }
+    if (kind !== 'moved') {
+      const now = performance.now()
+      if (req.deadline === 0) req.deadline = now + this.options.failoverDeadlineMs
+      if (now >= req.deadline) {
+        if (kind === 'ask') this.fail(req, ReplyStrings.tooManyRedirects(req.slot, this.options.maxRedirects))
+        else { req.reply = reply; req.owner.onRequestDone(req) }
+        return
+      }
     }
     switch (kind) {
       case 'moved': {
@@ -198,14 +211,11 @@ export class RequestDispatcher implements LinkListener {
         // safe. Wait a little, within the deadline; past it the client gets the node's error.
         if (kind === 'tryagain') this.stats.tryAgain++
         else { this.stats.clusterDown++; this.refresh('link-lost') }
-        const now = performance.now()
-        if (req.deadline === 0) req.deadline = now + this.options.failoverDeadlineMs
-        if (now + this.options.retryBackoffMs > req.deadline) {
+        if (performance.now() + this.options.retryBackoffMs > req.deadline) {
           req.reply = reply
           req.owner.onRequestDone(req)
           return
         }
-        req.redirects-- // backoff retries are bounded by the deadline, not the redirect cap
         setTimeout(() => { this.send(req) }, this.options.retryBackoffMs)
       }
     }

@@ -3,6 +3,9 @@ import type { NodeAddress } from './node-address.js'
 import { chooseView, parseClusterNodes, type ClusterView } from './cluster-view.js'
 import type { Topology } from './topology.js'
 
+/** After the first node answers a refresh, how long the others get to answer too. */
+const ANSWER_GRACE_MS = 150
+
 /** Why a refresh was asked for (a metrics label). */
 export type RefreshTrigger = 'startup' | 'periodic' | 'moved' | 'link-lost' | 'waiting' | 'manual'
 
@@ -94,15 +97,27 @@ export class TopologyRefresher {
     const candidates = this.candidates()
     const views: ClusterView[] = []
     const errors: string[] = []
-    await Promise.all(candidates.map(async node => {
-      try {
-        const text = await this.control.call(node, 'CLUSTER', 'NODES')
-        views.push(parseClusterNodes(String(text), node))
-      } catch (err) {
-        errors.push(`${node}: ${(err as Error).message}`)
+    // Decide once every node answered, or shortly after the first answer: a frozen node must
+    // not hold every refresh up for a whole command timeout.
+    await new Promise<void>(resolve => {
+      let pending = candidates.length
+      let grace: NodeJS.Timeout | null = null
+      const settle = (): void => {
+        if (--pending === 0) { if (grace !== null) clearTimeout(grace); resolve() }
       }
-    }))
-    const best = chooseView(views)
+      if (pending === 0) { resolve(); return }
+      for (const node of candidates) {
+        this.control.call(node, 'CLUSTER', 'NODES').then(text => {
+          views.push(parseClusterNodes(String(text), node))
+          grace ??= setTimeout(resolve, ANSWER_GRACE_MS)
+          settle()
+        }, (err: Error) => {
+          errors.push(`${node}: ${err.message}`)
+          settle()
+        })
+      }
+    })
+    const best = chooseView([...views])
     if (best === null) {
       this.observer.onRefresh(trigger, 'failed', errors.join('; ') || 'no node knows any slot')
       return false
@@ -124,7 +139,8 @@ export class TopologyRefresher {
    */
   private candidates (): NodeAddress[] {
     const fanout = this.options.fanout ?? 3
-    const masters = shuffle(this.topology.masters())
+    // Masters flagged failed are asked last: a frozen one answers nothing.
+    const masters = shuffle(this.topology.allShards().filter(s => !s.masterFailing).map(s => s.master))
     const others = shuffle(this.topology.nodes().filter(n => !masters.includes(n)))
     const seeds = shuffle(this.options.seeds)
     const out: NodeAddress[] = []
