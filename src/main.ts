@@ -132,7 +132,11 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       password: config.clusterPassword,
       tls: backendTls
     },
-    pubsubOutputLimitBytes: config.pubsubOutputLimitBytes,
+    outputLimits: {
+      normal: { hardBytes: config.clientOutputLimitBytes, softBytes: config.clientOutputSoftLimitBytes, softSeconds: config.clientOutputSoftLimitSeconds },
+      pubsub: { hardBytes: config.pubsubOutputLimitBytes, softBytes: config.pubsubOutputSoftLimitBytes, softSeconds: config.pubsubOutputSoftLimitSeconds }
+    },
+    maxPendingRequests: config.maxPendingRequests,
     requestRefresh () { refresher.request('link-lost') },
     clients: () => server.sessions(),
     onProtocolError (detail) { logger.debug({ detail }, 'client protocol error') }

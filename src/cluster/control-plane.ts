@@ -19,13 +19,20 @@ export interface ControlOptions {
  */
 export class ControlPlane {
   private readonly clients = new Map<NodeAddress, Redis>()
+  /** The last connection error per node: ioredis reports only "Connection is closed" to commands. */
+  private readonly lastErrors = new Map<NodeAddress, string>()
 
   constructor (private readonly options: ControlOptions) {}
 
   /** Runs one command on `node`; rejects on any error or timeout. */
   async call (node: NodeAddress, command: string, ...args: (string | number)[]): Promise<unknown> {
     const client = this.clientFor(node)
-    return await client.call(command, ...args)
+    try {
+      return await client.call(command, ...args)
+    } catch (err) {
+      const cause = this.lastErrors.get(node)
+      throw new Error(cause !== undefined ? `${(err as Error).message} (${cause})` : (err as Error).message)
+    }
   }
 
   /** Closes every control connection. */
@@ -68,7 +75,11 @@ export class ControlPlane {
     })
     // Errors surface through the rejected command; the event only needs a listener so an
     // unreachable node is not reported as an unhandled 'error' event.
-    client.on('error', () => { client.disconnect() })
+    client.on('error', (err: Error) => {
+      this.lastErrors.set(node, err.message)
+      client.disconnect()
+    })
+    client.on('ready', () => { this.lastErrors.delete(node) })
     this.clients.set(node, client)
     return client
   }

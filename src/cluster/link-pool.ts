@@ -15,7 +15,7 @@ export interface PoolOptions {
 }
 
 /** Counts a node's recent failures so reconnects back off instead of hammering it. */
-interface NodeHealth { failures: number; retryAt: number }
+interface NodeHealth { failures: number; retryAt: number; lastError: string }
 
 /**
  * The links to every node, one per (node, protocol, role). Creates links on first use,
@@ -71,13 +71,19 @@ export class LinkPool {
     this.health.delete(node)
   }
 
+  /** Why the last link to `node` failed, while it is failing. */
+  lastError (node: NodeAddress): string | undefined {
+    return this.health.get(node)?.lastError
+  }
+
   /** Records a failure of `node` and removes the dead link. */
-  markDown (link: NodeLink): void {
+  markDown (link: NodeLink, reason = ''): void {
     for (const map of this.links) if (map.get(link.address) === link) map.delete(link.address)
     const min = this.options.minBackoffMs ?? 100
     const max = this.options.maxBackoffMs ?? 1000
-    const h = this.health.get(link.address) ?? { failures: 0, retryAt: 0 }
+    const h = this.health.get(link.address) ?? { failures: 0, retryAt: 0, lastError: '' }
     h.failures++
+    h.lastError = reason
     h.retryAt = performance.now() + Math.min(max, min * 2 ** (h.failures - 1))
     this.health.set(link.address, h)
   }

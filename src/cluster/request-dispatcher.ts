@@ -96,7 +96,7 @@ export class RequestDispatcher implements LinkListener {
     const shard = this.topology.shardFor(req.slot)
     if (shard === undefined) return undefined
     const pool = this.pool as LinkPool
-    const healthy = shard.replicas.filter(r => !pool.isBackingOff(r))
+    const healthy = shard.replicas.filter(r => !pool.isBackingOff(r) && this.topology.replicaUsable(r))
     if (req.readFrom === ReadFrom.any) {
       const all = shard.masterFailing ? healthy : [shard.master, ...healthy]
       return all.length > 0 ? all[this.roundRobin++ % all.length] : undefined
@@ -137,7 +137,7 @@ export class RequestDispatcher implements LinkListener {
 
   /** @internal LinkListener */
   onLinkDown (link: NodeLink, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void {
-    this.pool?.markDown(link)
+    this.pool?.markDown(link, reason)
     this.refresh('link-lost')
     for (const req of inFlight) {
       if (req.cancelled) continue
@@ -248,7 +248,10 @@ export class RequestDispatcher implements LinkListener {
       if (req.cancelled) continue
       if (now >= req.deadline) {
         this.stats.deadlineExceeded++
-        this.fail(req, ReplyStrings.deadlineExceeded(req.slot))
+        // Say why, when a node's failure is known (e.g. the handshake's AUTH was refused).
+        const node = req.slot >= 0 ? this.topology.masterFor(req.slot) : req.target
+        const cause = node != null ? this.pool?.lastError(node) : undefined
+        this.fail(req, ReplyStrings.deadlineExceeded(req.slot) + (cause ? `; last error from ${node}: ${cause}` : ''))
       } else {
         this.send(req)
       }

@@ -38,6 +38,8 @@ export class TopologyRefresher {
   private periodicTimer: NodeJS.Timeout | null = null
   private lastView: string = ''
   private stopped = false
+  /** Replicas that did not answer the replication-link check (diagnostics). */
+  replicaCheckFailures = 0
 
   constructor (
     private readonly topology: Topology,
@@ -122,6 +124,7 @@ export class TopologyRefresher {
       this.observer.onRefresh(trigger, 'failed', errors.join('; ') || 'no node knows any slot')
       return false
     }
+    void this.checkReplicaLinks()
     const signature = viewSignature(best)
     if (signature === this.lastView) {
       this.observer.onRefresh(trigger, 'unchanged', best.source)
@@ -131,6 +134,26 @@ export class TopologyRefresher {
     this.topology.apply(best)
     this.observer.onRefresh(trigger, 'updated', best.source)
     return true
+  }
+
+  /**
+   * Asks every replica whether its link to its master is up (INFO replication): CLUSTER
+   * NODES does not say, and a replica cut off from its master serves ever staler reads.
+   * Runs beside the refresh; a replica that does not answer keeps its last known state
+   * (the link pool's own failure tracking covers replicas that are down).
+   */
+  private async checkReplicaLinks (): Promise<void> {
+    const replicas = this.topology.allShards().flatMap(s => s.replicas)
+    await Promise.all(replicas.map(async r => {
+      try {
+        const info = String(await this.control.call(r, 'INFO', 'replication'))
+        const m = /master_link_status:(\w+)/.exec(info)
+        if (m !== null) this.topology.setReplicaLinkUp(r, m[1] === 'up')
+      } catch {
+        // Unreachable: the link pool's failure tracking already keeps reads away from it.
+        this.replicaCheckFailures++
+      }
+    }))
   }
 
   /**

@@ -25,6 +25,19 @@ export class Topology {
   private knownNodes = new Set<NodeAddress>()
   private version = 0
   private readonly listeners: (() => void)[] = []
+  /** Replicas whose own link to their master is down (INFO replication): they serve stale data. */
+  private readonly laggingReplicas = new Set<NodeAddress>()
+
+  /** Records whether a replica's replication link is up; reads skip replicas whose link is down. */
+  setReplicaLinkUp (replica: NodeAddress, up: boolean): void {
+    if (up) this.laggingReplicas.delete(replica)
+    else this.laggingReplicas.add(replica)
+  }
+
+  /** False for a replica known to have lost its master. */
+  replicaUsable (replica: NodeAddress): boolean {
+    return !this.laggingReplicas.has(replica)
+  }
 
   /** Increases on every change; lets waiters know something moved. */
   get generation (): number { return this.version }

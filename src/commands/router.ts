@@ -22,7 +22,8 @@ export type RoutePlan =
   | { kind: 'scan', spec: CommandSpec }
   | { kind: 'blocking', slot: number, spec: CommandSpec }
   | { kind: 'session', name: string, slot: number, spec: CommandSpec }
-  | { kind: 'reject', error: string }
+  /** `spec` is set once the command is known and its arity right: checks after that stage (auth, ACL) still apply. */
+  | { kind: 'reject', error: string, spec?: CommandSpec }
 
 /**
  * Commands slotgate answers itself because a single node would answer them about the
@@ -105,13 +106,13 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
     return { kind: 'reject', error: ReplyStrings.wrongArity(spec.name) }
   }
   const rule = policy.deniedBy(spec.name)
-  if (rule !== null) return { kind: 'reject', error: ReplyStrings.denied(spec.name.replace('|', ' '), rule) }
+  if (rule !== null) return { kind: 'reject', error: ReplyStrings.denied(spec.name.replace('|', ' '), rule), spec }
   if (LOCAL_COMMANDS.has(spec.name)) return { kind: 'local', name: spec.name, spec }
   const readOnly = isReadOnly(spec)
   const keys = extractKeys(spec, args)
   if (SESSION_COMMANDS.has(spec.name)) {
     const slot = keys !== null && keys.length > 0 ? sameSlot(args, keys) : -1
-    if (slot === CROSS) return { kind: 'reject', error: ReplyStrings.crossSlot }
+    if (slot === CROSS) return { kind: 'reject', error: ReplyStrings.crossSlot, spec }
     return { kind: 'session', name: spec.name, slot, spec }
   }
   if (keys === null) {
@@ -124,13 +125,13 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
     const merge = BROADCAST_MERGE.get(spec.name)
     if (merge !== undefined) return { kind: 'broadcast', spec, merge, readOnly, allNodes: TO_ALL_NODES.has(spec.name) }
     if (spec.name === 'scan') return { kind: 'scan', spec }
-    return { kind: 'reject', error: ReplyStrings.notSupported(spec.name.replace('|', ' ')) }
+    return { kind: 'reject', error: ReplyStrings.notSupported(spec.name.replace('|', ' ')), spec }
   }
   const slot = sameSlot(args, keys)
   if (slot === CROSS) {
     const merge = SPLIT_MERGE.get(spec.name)
     if (merge !== undefined) return { kind: 'split', spec, keys, merge, readOnly }
-    return { kind: 'reject', error: ReplyStrings.crossSlot }
+    return { kind: 'reject', error: ReplyStrings.crossSlot, spec }
   }
   if ((spec.flagBits & CommandFlag.BLOCKING) !== 0 && blocks(spec.name, args)) return { kind: 'blocking', slot, spec }
   return { kind: 'single', slot, readOnly, spec }

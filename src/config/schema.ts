@@ -58,6 +58,12 @@ export interface SlotgateConfig {
   clusterTlsServername: string;
   denyCommands: string[];
   pubsubOutputLimitBytes: number;
+  pubsubOutputSoftLimitBytes: number;
+  pubsubOutputSoftLimitSeconds: number;
+  clientOutputLimitBytes: number;
+  clientOutputSoftLimitBytes: number;
+  clientOutputSoftLimitSeconds: number;
+  maxPendingRequests: number;
   maxBulkBytes: number;
   maxRequestBytes: number;
   maxMultibulkLength: number;
@@ -323,6 +329,48 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     default: '',
     env: 'SLOTGATE_CLUSTER_TLS_SERVERNAME',
     arg: 'cluster-tls-servername',
+  },
+  pubsubOutputSoftLimitBytes: {
+    doc: 'Soft output buffer limit of a Pub/Sub subscriber: over it for pubsubOutputSoftLimitSeconds in a row, the subscriber is disconnected (Redis\' pubsub soft limit, same 8 MiB / 60 s default). 0 disables.',
+    format: FORMAT.int, min: 0,
+    default: 8388608,
+    env: 'SLOTGATE_PUBSUB_OUTPUT_SOFT_LIMIT_BYTES',
+    arg: 'pubsub-output-soft-limit-bytes',
+  },
+  pubsubOutputSoftLimitSeconds: {
+    doc: 'How long a subscriber may stay over pubsubOutputSoftLimitBytes.',
+    format: FORMAT.int, min: 0,
+    default: 60,
+    env: 'SLOTGATE_PUBSUB_OUTPUT_SOFT_LIMIT_SECONDS',
+    arg: 'pubsub-output-soft-limit-seconds',
+  },
+  clientOutputLimitBytes: {
+    doc: 'Hard output buffer limit of an ordinary client: past it the client is disconnected. 0 (Redis\' default for normal clients) relies on backpressure alone: a client that does not read stops being read, and at most maxPendingRequests replies are outstanding.',
+    format: FORMAT.int, min: 0,
+    default: 0,
+    env: 'SLOTGATE_CLIENT_OUTPUT_LIMIT_BYTES',
+    arg: 'client-output-limit-bytes',
+  },
+  clientOutputSoftLimitBytes: {
+    doc: 'Soft output buffer limit of an ordinary client (with clientOutputSoftLimitSeconds). 0 disables.',
+    format: FORMAT.int, min: 0,
+    default: 0,
+    env: 'SLOTGATE_CLIENT_OUTPUT_SOFT_LIMIT_BYTES',
+    arg: 'client-output-soft-limit-bytes',
+  },
+  clientOutputSoftLimitSeconds: {
+    doc: 'How long an ordinary client may stay over clientOutputSoftLimitBytes.',
+    format: FORMAT.int, min: 0,
+    default: 0,
+    env: 'SLOTGATE_CLIENT_OUTPUT_SOFT_LIMIT_SECONDS',
+    arg: 'client-output-soft-limit-seconds',
+  },
+  maxPendingRequests: {
+    doc: 'Unanswered requests one client may have; further pipelined requests wait (unread) until it has read some replies. Bounds the memory a client that pipelines without reading can make slotgate hold (e.g. 1,000 GETs of 1 MiB values), at no cost to ordinary pipelines.',
+    format: FORMAT.int, min: 1,
+    default: 128,
+    env: 'SLOTGATE_MAX_PENDING_REQUESTS',
+    arg: 'max-pending-requests',
   },
   maxBulkBytes: {
     doc: 'Largest single argument a client may send (Redis\' proto-max-bulk-len, same 512 MiB default); a larger one is a protocol error that closes the connection, refused as soon as its length header arrives.',

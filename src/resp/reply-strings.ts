@@ -36,7 +36,7 @@ export const ReplyStrings = {
   trackingUnsupported: 'ERR slotgate does not support CLIENT TRACKING (client-side caching): invalidations from many nodes cannot be tied to one proxied connection reliably',
   noSuchClient: 'ERR No such client',
   noAuth: 'NOAUTH Authentication required.',
-  helloNoAuth: 'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+  helloNoAuth: 'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
   wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
   authNotConfigured: 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
   noPermCommand: (name: string) => `NOPERM this user has no permissions to run the '${printable(name)}' command`,

@@ -26,6 +26,7 @@ const INLINE_MAX = 64 * 1024
  * one at a time costs linear copying, not quadratic.
  */
 const BIG_PAYLOAD = 1024
+const EMPTY = Buffer.alloc(0)
 const STAR = 0x2a
 const DOLLAR = 0x24
 const CR = 0x0d
@@ -54,6 +55,7 @@ export class RequestParser {
   private bigChunks: Buffer[] | null = null
   private bigHave = 0
   private failed = false
+  private paused = false
 
   constructor (private readonly sink: RequestSink, private readonly limits: RequestLimits) {}
 
@@ -62,12 +64,36 @@ export class RequestParser {
     return this.pendingLen + this.bigHave
   }
 
+  /**
+   * Stops handing out requests (called from onRequest, e.g. when the client has too many
+   * unanswered): the rest of the bytes wait until resume().
+   */
+  pause (): void {
+    this.paused = true
+  }
+
+  /** Goes on parsing what waited. */
+  resume (): void {
+    if (!this.paused) return
+    this.paused = false
+    if (this.pending !== null || this.bigChunks !== null) this.feed(EMPTY)
+  }
+
   /** Feeds the next chunk from the socket. */
   feed (chunk: Buffer): void {
     if (this.failed) return
+    if (this.paused) {
+      // Keep the bytes, unsearched, for resume(); the caller stops reading the socket meanwhile.
+      if (this.pending === null) this.keepPending(chunk, 0, chunk.length)
+      else this.appendPending(chunk)
+      this.searched = 0
+      return
+    }
     if (this.bigChunks !== null) {
       chunk = this.continueBigPayload(chunk)
-      if (chunk.length === 0 || this.failed) return
+      if (this.failed) return
+      if (this.paused) { if (chunk.length > 0) { this.keepPending(chunk, 0, chunk.length); this.searched = 0 } return }
+      if (chunk.length === 0 && this.pending === null) return
     }
     let buf = chunk
     let searchFrom = 0
@@ -105,6 +131,7 @@ export class RequestParser {
           if (args === null) return this.fail('unbalanced quotes in request')
           if (args.length > 0) this.sink.onRequest(args)
           if (this.failed) return
+          if (this.paused) break
         }
         continue
       }
@@ -139,8 +166,11 @@ export class RequestParser {
       this.pushArg(buf.subarray(pos, pos + this.bulkLen))
       pos += need
       if (this.failed) return
+      if (this.paused && this.args === null) break
     }
     this.keepPending(buf, pos, len)
+    // Bytes left behind by a pause were never searched.
+    if (this.paused) this.searched = 0
   }
 
   /** Appends a chunk after the pending bytes (growing by doubling); returns the bytes to parse. */

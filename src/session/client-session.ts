@@ -6,7 +6,7 @@ import type { NodeAddress } from '../cluster/node-address.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
 import type { CommandTable } from '../commands/command-table.js'
-import type { CommandSpec } from '../commands/command-spec.js'
+import { CommandFlag, type CommandSpec } from '../commands/command-spec.js'
 import { routeCommand, type RoutePlan } from '../commands/router.js'
 import type { CommandPolicy } from '../commands/command-policy.js'
 import type { ScriptCache } from '../commands/script-cache.js'
@@ -30,6 +30,7 @@ import { SessionCommands } from './session-commands.js'
 import type { QueueEntry, SessionPort } from './session-port.js'
 import { Subscriptions } from './subscriptions.js'
 import { Transaction } from './transaction.js'
+import { OutputLimit, type OutputLimitConfig } from './output-limit.js'
 
 /** What every session shares: the cluster side, the command table (replaced once the cluster's own is read), limits. */
 export interface SessionContext {
@@ -48,8 +49,10 @@ export interface SessionContext {
   readonly seeds: readonly NodeAddress[]
   /** Connect timeout and backend credentials for dedicated links. */
   readonly linkDefaults: Omit<LinkOptions, 'protocol' | 'readOnly'>
-  /** Output buffer limit of a subscriber (Redis' client-output-buffer-limit pubsub hard limit). */
-  readonly pubsubOutputLimitBytes: number
+  /** Output buffer limits (Redis' client-output-buffer-limit) for normal clients and subscribers. */
+  readonly outputLimits: { normal: OutputLimitConfig, pubsub: OutputLimitConfig }
+  /** Unanswered requests after which a client's further requests wait (backpressure). */
+  readonly maxPendingRequests: number
   requestRefresh (): void
   /** Every connected client (CLIENT LIST / KILL). */
   clients (): Iterable<ClientView>
@@ -96,7 +99,9 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   replyMode: 'on' | 'off' | 'skip' = 'on'
   /** No more requests are read: QUIT or a protocol error; the socket ends after the last reply. */
   private ending = false
+  /** Reading the socket is paused (backpressure); see updateReading(). */
   private paused = false
+  private readonly outputLimit = new OutputLimit()
 
   constructor (
     private readonly socket: net.Socket,
@@ -109,7 +114,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     this.localAddress = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`
     socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => { this.lastActiveAt = Date.now(); this.parser.feed(chunk) })
-    socket.on('drain', () => { this.onDrain() })
+    socket.on('drain', () => { this.updateReading() })
     socket.on('error', () => { this.close() }) // a client's socket error concerns only that client
     socket.on('close', () => { this.close() })
   }
@@ -127,12 +132,25 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   /** @internal RequestSink: one parsed request. */
   onRequest (args: Buffer[]): void {
     if (this.ending) return
+    this.handle(args)
+    // Backpressure: with too many replies outstanding, stop taking requests (the rest of
+    // this chunk waits in the parser) until the client has read some.
+    if (this.queue.length >= this.ctx.maxPendingRequests) this.updateReading()
+  }
+
+  private handle (args: Buffer[]): void {
     const plan = routeCommand(this.ctx.table, args, this.ctx.policy)
-    if (plan.kind !== 'reject') {
-      this.lastCommand = plan.spec.name
+    const spec = plan.spec
+    if (spec !== undefined) {
+      this.lastCommand = spec.name
+      // After lookup and arity, as on a node: authentication, then ACL rules, then slots.
       if (!this.authenticated || this.user?.rules != null) {
-        const denied = this.permissionError(plan.spec.name, plan.spec, args)
-        if (denied !== null) { this.pushReply(errorReply(denied)); return }
+        const denied = this.permissionError(spec, args)
+        if (denied !== null) {
+          if (this.transaction.active) this.transaction.queue(args, -1, denied)
+          else this.pushReply(errorReply(denied))
+          return
+        }
       }
     }
     if (this.transaction.active && this.queueInTransaction(plan, args)) return
@@ -150,7 +168,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'single': {
         const req = new BackendRequest(args, plan.slot, plan.readOnly, this)
         req.protocol = this.protocol
-        if (plan.readOnly) req.readFrom = this.readOnlyMode && this.ctx.readPolicy === ReadFrom.master ? ReadFrom.preferReplica : this.ctx.readPolicy
+        if (plan.readOnly) req.readFrom = this.readFrom()
         else this.lastWriteSlot = plan.slot
         this.pushEntry(req)
         this.ctx.dispatcher.send(req)
@@ -182,7 +200,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'split': {
         const parts = splitBySlot(args, plan.keys, plan.spec.name === 'mset')
         const fan = new FanOutRequest(this, plan.merge, parts.map(p => ({ ...p, label: `slot ${p.slot}` })),
-          plan.readOnly, this.protocol, plan.keys.length)
+          plan.readOnly, this.protocol, plan.keys.length, plan.readOnly ? this.readFrom() : ReadFrom.master)
         this.pushEntry(fan)
         fan.start(this.ctx.dispatcher)
         return
@@ -232,6 +250,11 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     this.markIfHeadReady()
   }
 
+  /** Where this session's reads go: the configured policy, or replicas after READONLY. */
+  private readFrom (): ReadFrom {
+    return this.readOnlyMode && this.ctx.readPolicy === ReadFrom.master ? ReadFrom.preferReplica : this.ctx.readPolicy
+  }
+
   /** @internal LocalSession: AUTH and HELLO ... AUTH. */
   authenticate (username: string, password: Buffer): boolean {
     if (!this.ctx.auth.required) return username === 'default' // like a nopass default user
@@ -243,11 +266,11 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   }
 
   /** NOAUTH before authentication (but for AUTH, HELLO, QUIT), NOPERM where the user's rules say so. */
-  private permissionError (name: string, spec: CommandSpec, args: Buffer[]): string | null {
-    if (!this.authenticated) return name === 'auth' || name === 'hello' || name === 'quit' ? null : ReplyStrings.noAuth
+  private permissionError (spec: CommandSpec, args: Buffer[]): string | null {
+    if (!this.authenticated) return (spec.flagBits & CommandFlag.NO_AUTH) !== 0 ? null : ReplyStrings.noAuth
     const rules = this.user?.rules
     if (rules == null) return null
-    if (!rules.allowsCommand(spec)) return ReplyStrings.noPermCommand(name.replace('|', ' '))
+    if (!rules.allowsCommand(spec)) return ReplyStrings.noPermCommand(spec.name)
     if (rules.restrictsKeys) {
       const keys = extractKeys(spec, args) ?? []
       for (const k of keys) if (!rules.allowsKey(args[k])) return ReplyStrings.noPermKey
@@ -313,21 +336,37 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       this.socket.uncork()
     }
     if (end) {
-      this.socket.end()
+      // Redis closes after writing the last reply. destroySoon() ends the socket once the
+      // write is flushed, even though reading is paused and the peer's FIN is never read.
+      this.socket.destroySoon()
       this.close()
       return
     }
-    // A subscriber that reads slower than its channels publish is cut off at the limit, as
-    // Redis does (client-output-buffer-limit pubsub): its backlog must not grow our memory.
-    if (this.subscriptions.count > 0 && this.socket.writableLength > this.ctx.pubsubOutputLimitBytes) {
+    // A client that reads slower than its replies arrive is cut off at its output limit, as
+    // Redis does (client-output-buffer-limit): its backlog must not grow our memory.
+    const limit = this.subscriptions.count > 0 ? this.ctx.outputLimits.pubsub : this.ctx.outputLimits.normal
+    if (this.outputLimit.exceeded(limit, this.socket.writableLength, Date.now())) {
       this.close()
       return
     }
-    // Backpressure: a client that does not read its replies stops being read, so its
-    // replies cannot pile up in slotgate's memory.
-    if (!this.paused && this.socket.writableNeedDrain) {
+    this.updateReading()
+  }
+
+  /**
+   * Reads from the client only while it keeps up: paused while its unsent replies exceed the
+   * socket's high-water mark or too many requests are unanswered, resumed when both drop.
+   */
+  private updateReading (): void {
+    if (this.closed || this.ending) return
+    const behind = this.socket.writableNeedDrain || this.queue.length >= this.ctx.maxPendingRequests
+    if (behind && !this.paused) {
       this.paused = true
       this.socket.pause()
+      this.parser.pause()
+    } else if (!behind && this.paused && this.queue.length <= this.ctx.maxPendingRequests / 2) {
+      this.paused = false
+      this.socket.resume()
+      this.parser.resume()
     }
   }
 
@@ -423,12 +462,5 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   private markIfHeadReady (): void {
     const head = this.queue.peek()
     if (head !== undefined && head.reply !== null) tickBatcher.mark(this)
-  }
-
-  private onDrain (): void {
-    if (this.paused && !this.ending) {
-      this.paused = false
-      this.socket.resume()
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
+import { BackendRequest, ReadFrom, type RequestOwner } from '../cluster/backend-request.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import { mergeReplies, type MergeKind, type PartReply } from '../commands/merge-replies.js'
 
@@ -38,6 +38,7 @@ export class FanOutRequest implements RequestOwner {
     readOnly: boolean,
     protocol: 2 | 3,
     private readonly keyCount = 0,
+    readFrom: ReadFrom = ReadFrom.master,
     /** Rewrites the merged reply (e.g. SCAN's cursor); identity by default. */
     private readonly finish: (merged: Buffer, parts: readonly PartReply[]) => Buffer = merged => merged
   ) {
@@ -46,6 +47,7 @@ export class FanOutRequest implements RequestOwner {
       const req = new BackendRequest(p.args, p.slot, readOnly, this, p.node ?? null)
       req.tag = i
       req.protocol = protocol
+      req.readFrom = readFrom
       this.parts.push(req)
     })
   }

@@ -25,6 +25,7 @@ export class SessionCommands {
       case 'unwatch': s.transaction.unwatch(); return
       case 'auth': {
         // AUTH password (the default user) or AUTH username password, as Redis 6+.
+        if (args.length > 3) { s.pushReply(errorReply(ReplyStrings.syntaxError)); return }
         const user = args.length === 3 ? args[1].toString('utf8') : 'default'
         const password = args[args.length - 1]
         if (!s.ctx.auth.required && args.length === 2) { s.pushReply(errorReply(ReplyStrings.authNotConfigured)); return }

@@ -27,10 +27,23 @@ class Confirmation {
     /** Rewritten counts, one per frame (sharded), or null to keep the node's. */
     private readonly counts: number[] | null,
     /** The command, to send again elsewhere after a MOVED. */
-    readonly args: Buffer[]
+    readonly args: Buffer[],
+    /** The frames a node would send, made when the command was sent, for finishLocally(). */
+    private readonly expectedFrames: Buffer[] = []
   ) {}
 
   get done (): boolean { return this.expected === 0 }
+
+  /**
+   * Completes a confirmation whose connection was dropped on purpose (RESET) with the frames
+   * the node would have sent, so the client's reply queue never waits on it.
+   */
+  finishLocally (makeFrame: (kind: string, channel: Buffer | null) => Buffer): void {
+    const kind = this.args[0].toString('latin1').toLowerCase()
+    for (let i = this.frames.length; this.expected > 0; i++) {
+      this.add(this.expectedFrames[i] ?? makeFrame(kind, this.args[i + 1] ?? null), 2)
+    }
+  }
 
   add (frame: Buffer, protocol: 2 | 3): void {
     const count = this.counts?.[this.frames.length]
@@ -72,19 +85,25 @@ export class Subscriptions implements DedicatedLinkOwner {
   classicCommand (name: string, args: Buffer[]): void {
     const set = name.startsWith('p') ? this.patterns : this.channels
     const names = args.slice(1).map(a => a.toString('latin1'))
-    let expected = names.length
+    if (name.endsWith('unsubscribe') && this.classic === null) { this.replyUnsubscribedLocally(name, args, this.count); return }
+    // The frames a node will send, with Redis' running counts (channels + patterns): kept in
+    // case the connection is dropped on purpose before they arrive (RESET).
+    const frames: Buffer[] = []
     if (name.endsWith('unsubscribe')) {
-      if (this.classic === null) { this.replyUnsubscribedLocally(name, args, this.count); return }
-      if (names.length === 0) {
-        // Redis answers one frame per subscription dropped, or one with a null channel.
-        expected = Math.max(1, set.size)
-        set.clear()
+      // With no channels, Redis answers one frame per subscription dropped, or one with a null channel.
+      const dropped = names.length > 0 ? names : [...set]
+      if (dropped.length === 0) frames.push(this.frame(name, null, this.count))
+      for (const n of dropped) {
+        set.delete(n)
+        frames.push(this.frame(name, Buffer.from(n, 'latin1'), this.channels.size + this.patterns.size))
       }
-      for (const n of names) set.delete(n)
     } else {
-      for (const n of names) set.add(n)
+      for (const n of names) {
+        set.add(n)
+        frames.push(this.frame(name, Buffer.from(n, 'latin1'), this.channels.size + this.patterns.size))
+      }
     }
-    this.send(this.classicLink(), args, expected, null)
+    this.send(this.classicLink(), args, frames.length, null, false, frames)
   }
 
   /** SSUBSCRIBE / SUNSUBSCRIBE */
@@ -124,10 +143,13 @@ export class Subscriptions implements DedicatedLinkOwner {
     this.patterns.clear()
     this.shardChannels.clear()
     const links = [this.classic, ...this.shardLinks.values()]
+    const pending = [...this.awaiting.values()].flat()
+    // Forget the links before closing them, so their close is not taken for a failover.
     this.classic = null
     this.shardLinks.clear()
-    for (const l of links) l?.close()
     this.awaiting.clear()
+    for (const l of links) l?.close()
+    for (const c of pending) c.finishLocally((kind, channel) => this.frame(kind, channel, 0))
   }
 
   /** The session is gone for good. */
@@ -177,6 +199,8 @@ export class Subscriptions implements DedicatedLinkOwner {
     const waiting = this.awaiting.get(link) ?? []
     this.awaiting.delete(link)
     if (this.closed) return
+    // A link this session already let go of (RESET, UNSUBSCRIBE of everything) is not a failover.
+    if (link !== this.classic && ![...this.shardLinks.values()].includes(link)) return
     this.session.ctx.requestRefresh()
     if (link === this.classic) {
       this.classic = null
@@ -198,6 +222,7 @@ export class Subscriptions implements DedicatedLinkOwner {
   /** Sends a waiting shard command again where its channel's slot is served now. */
   private resend (c: Confirmation): void {
     if (this.closed) return
+    if (c.args.length < 2) { c.finishLocally((kind, channel) => this.frame(kind, channel, this.shardChannels.size)); return }
     const link = this.shardLink(keySlot(c.args[1]))
     if (link === null) { setTimeout(() => { this.resend(c) }, RESUBSCRIBE_DELAY_MS); return }
     this.enqueue(link, c)
@@ -225,8 +250,8 @@ export class Subscriptions implements DedicatedLinkOwner {
   }
 
   /** Sends a subscription command; `silent` ones (re-subscriptions) swallow their confirmations. */
-  private send (link: DedicatedLink, args: Buffer[], expected: number, counts: number[] | null, silent = false): void {
-    const c = new Confirmation(silent ? null : this.session, expected, counts, args)
+  private send (link: DedicatedLink, args: Buffer[], expected: number, counts: number[] | null, silent = false, frames: Buffer[] = []): void {
+    const c = new Confirmation(silent ? null : this.session, expected, counts, args, frames)
     if (!silent) this.session.pushEntry(c)
     this.enqueue(link, c)
     link.send(this.request(args))
