@@ -15,6 +15,9 @@ import { ReadFrom } from './cluster/backend-request.js'
 
 const READ_FROM = { master: ReadFrom.master, 'prefer-replica': ReadFrom.preferReplica, replica: ReadFrom.replica, any: ReadFrom.any } as const
 import type { SlotgateConfig } from './config/schema.js'
+import { SlotgateMetrics } from './metrics/metrics.js'
+import type { DrainOutcome } from './server/drain.js'
+import { startOperations } from './server/operations.js'
 import { RespServer } from './server/resp-server.js'
 import type { SessionContext } from './session/client-session.js'
 import type { InfoSource } from './session/format-info.js'
@@ -31,6 +34,14 @@ export interface Slotgate {
   readonly blocking: BlockingLinkPool
   /** Resolves once the slot map is loaded (and the cluster's command table read). */
   readonly ready: Promise<void>
+  /** Port of /metrics, /healthz and /readyz; null when not served here (metricsEnabled false, or a worker process). */
+  readonly httpPort: number | null
+  /** The metrics; null with metricsEnabled false. */
+  readonly metrics: SlotgateMetrics | null
+  /** Null when ready for traffic, else why not (what /readyz answers). */
+  notReadyReason (): string | null
+  /** Fails /readyz, stops accepting, lets in-flight commands finish within `graceMs`, then closes the clients left. */
+  drain (graceMs: number): Promise<DrainOutcome>
   /** Stops everything this instance started. */
   close (): Promise<void>
 }
@@ -61,12 +72,14 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     tls: backendTls
   })
   const topology = new Topology()
+  const metrics = config.metricsEnabled ? new SlotgateMetrics() : null
   const dispatchOptions = {
     maxRedirects: config.maxRedirects,
     failoverDeadlineMs: config.failoverDeadlineMs > 0 ? config.failoverDeadlineMs : FALLBACK_DEADLINE_MS,
     retryBackoffMs: config.retryBackoffMs
   }
   const dispatcher = new RequestDispatcher(topology, null, dispatchOptions)
+  dispatcher.observer = metrics?.backends ?? null
   const pool = new LinkPool({
     connectTimeoutMs: config.connectTimeoutMs,
     commandTimeoutMs: config.commandTimeoutMs,
@@ -80,6 +93,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     debounceMs: config.topologyRefreshDebounceMs
   }, {
     onRefresh (trigger: RefreshTrigger, outcome, detail) {
+      metrics?.refreshDone(trigger, outcome)
       const level = outcome === 'failed' ? 'warn' : outcome === 'updated' ? 'info' : 'debug'
       logger[level]({ trigger, outcome, detail, coveredSlots: topology.coveredSlots() }, 'topology refresh')
     }
@@ -88,6 +102,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   topology.onChange(() => {
     const nodes = new Set(topology.nodes())
     pool.retain(nodes)
+    metrics?.failovers.update(topology.allShards())
     control.retain(new Set([...nodes, ...config.seeds]))
   })
 
@@ -139,7 +154,11 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     maxPendingRequests: config.maxPendingRequests,
     requestRefresh () { refresher.request('link-lost') },
     clients: () => server.sessions(),
-    onProtocolError (detail) { logger.debug({ detail }, 'client protocol error') }
+    observer: metrics?.commands ?? null,
+    onProtocolError (detail) {
+      if (metrics !== null) metrics.protocolErrors++
+      logger.debug({ detail }, 'client protocol error')
+    }
   }
   const server = new RespServer({
     port: config.port,
@@ -151,6 +170,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   }, ctx)
   const port = await server.listen()
   logger.info({ port, bind: config.bind, seeds: config.seeds }, 'slotgate listening')
+  const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, server })
 
   let stopped = false
   const ready = (async () => {
@@ -178,6 +198,8 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'could not read the cluster\'s version or node timeout')
     }
+    // Connect to every master now rather than on the first command, so /readyz turns 200 at once.
+    for (const master of topology.masters()) pool.linkFor(master)
     logger.info({ masters: topology.masters(), coveredSlots: topology.coveredSlots(), commands: ctx.table.size,
       failoverDeadlineMs: dispatchOptions.failoverDeadlineMs }, 'slotgate ready')
   })()
@@ -189,8 +211,13 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     server,
     blocking,
     ready,
+    httpPort: ops.httpPort,
+    metrics,
+    notReadyReason: ops.notReadyReason,
+    drain: ops.drain,
     async close () {
       stopped = true
+      await ops.close()
       refresher.stop()
       // Clients first: a listening server's close() waits for every connection to end.
       const stoppedAccepting = server.stopAccepting()

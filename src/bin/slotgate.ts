@@ -1,8 +1,14 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster'
+import { availableParallelism } from 'node:os'
 import { ConfigError, loadConfig } from '../config/load-config.js'
 import { formatHelp } from '../config/format-help.js'
 import { createLogger } from '../log.js'
 import { startSlotgate } from '../main.js'
+import { drainAndExit } from '../server/drain.js'
+import { runPrimary } from '../server/primary.js'
+import { ignoreStopSignals, onStopSignals } from '../server/stop-signals.js'
+import { serveWorkerChannel } from '../server/worker-channel.js'
 import { SLOTGATE_VERSION } from '../version.js'
 
 /** The `slotgate` command: config from flags, env and file; exit 2 on a bad config. */
@@ -19,20 +25,24 @@ async function run (): Promise<void> {
   }
   if (loaded.help) { process.stdout.write(formatHelp()); return }
   if (loaded.version) { process.stdout.write(`${SLOTGATE_VERSION}\n`); return }
-  const logger = createLogger(loaded.config)
-  const slotgate = await startSlotgate(loaded.config, logger)
-  let stopping = false
-  const stop = (signal: string): void => {
-    if (stopping) { logger.warn({ signal }, 'second signal: exiting now'); process.exit(1) }
-    stopping = true
-    logger.info({ signal }, 'stopping')
-    slotgate.close().then(() => { process.exit(0) }, (err: Error) => {
-      logger.error({ err: err.message }, 'error while stopping')
-      process.exit(1)
+  const { config } = loaded
+  const logger = createLogger(config)
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers
+  if (workers > 1 && cluster.isPrimary) {
+    await runPrimary(config, logger, workers)
+    return
+  }
+  const slotgate = await startSlotgate(config, logger)
+  const drain = (why: string): void => { drainAndExit(slotgate, config.drainGraceMs, logger, why) }
+  if (cluster.isWorker) {
+    ignoreStopSignals()
+    serveWorkerChannel({ notReadyReason: () => slotgate.notReadyReason(), drain: () => { drain('asked by the primary') } })
+  } else {
+    onStopSignals({
+      drain (signal) { drain(signal) },
+      now (signal) { logger.warn({ signal }, 'second signal: exiting now'); process.exit(1) }
     })
   }
-  process.on('SIGTERM', () => { stop('SIGTERM') })
-  process.on('SIGINT', () => { stop('SIGINT') })
 }
 
 run().catch((err: Error) => {

@@ -21,12 +21,15 @@ export class BackendRequest {
   reply: Buffer | null = null
   /** MOVED/ASK redirects and retries taken so far (bounded by maxRedirects). */
   redirects = 0
+  /** Sends repeated after TRYAGAIN, CLUSTERDOWN or a lost link (metrics). */
+  retries = 0
   /** Node named by an ASK redirect: the next attempt goes there, preceded by ASKING. */
   askNode: NodeAddress | null = null
   /** Time (ms) after which a waiting request gives up; 0 while it never had to wait. */
   deadline = 0
-  /** performance.now() when first received, for latency metrics. */
-  readonly startedAt: number
+  /** Metrics tags, set on the first entry a client command queues (declared here so the hot object keeps one shape). */
+  command: string | null | undefined = undefined
+  startedAt = 0
   /** performance.now() when last written to a node, for the backend timeout. */
   sentAt = 0
   /** The node it was last written to. */
@@ -53,9 +56,7 @@ export class BackendRequest {
     readonly owner: RequestOwner,
     /** For keyless requests: the node to send to. */
     public target: NodeAddress | null = null
-  ) {
-    this.startedAt = performance.now()
-  }
+  ) {}
 
   /** The owner no longer wants the reply: never (re)send it. */
   get cancelled (): boolean {

@@ -8,6 +8,7 @@ import { RequestEncoder } from '../resp/encode-request.js'
 import { encodeCommand } from '../resp/encode.js'
 import { RingQueue } from '../util/ring-queue.js'
 import { tickBatcher, type Flushable } from '../util/tick-batcher.js'
+import { traffic } from '../metrics/traffic.js'
 
 /** What a link reports to whoever routes requests (the dispatcher). */
 export interface LinkListener {
@@ -60,6 +61,8 @@ const ASKING_BYTES = encodeCommand(['ASKING'])
  */
 export class NodeLink implements Flushable, ReplySink {
   flushQueued = false
+  /** performance.now() when the last socket read began: when the replies it holds arrived (metrics). */
+  readAt = 0
   private state: LinkState = 'connecting'
   private readonly socket: net.Socket
   private readonly framer = new ReplyFramer(this)
@@ -82,7 +85,7 @@ export class NodeLink implements Flushable, ReplySink {
     this.socket.setNoDelay(true) // essential: without it pipelined throughput collapses (Nagle + delayed ACK)
     this.socket.setKeepAlive(true, 10_000)
     this.socket.on(options.tls !== undefined ? 'secureConnect' : 'connect', () => { this.onConnect() })
-    this.socket.on('data', (chunk: Buffer) => { this.framer.feed(chunk) })
+    this.socket.on('data', (chunk: Buffer) => { traffic.backendReceivedBytes += chunk.length; this.readAt = performance.now(); this.framer.feed(chunk) })
     this.socket.on('error', (err: Error) => { this.close(`${err.message}`) })
     this.socket.on('close', () => { this.close('connection closed by node') })
     // Covers the handshake too: a stopped process's kernel still accepts TCP, and only the
@@ -140,6 +143,7 @@ export class NodeLink implements Flushable, ReplySink {
       if (this.options.passthrough !== true) this.inFlight.push(req)
     }
     if (this.encoder.size === 0) return
+    traffic.backendSentBytes += this.encoder.size
     const parts = this.encoder.take()
     if (parts.length === 1) {
       this.socket.write(parts[0])

@@ -3,6 +3,7 @@ import type { LinkPool } from './link-pool.js'
 import type { LinkListener, NodeLink } from './node-link.js'
 import type { NodeAddress } from './node-address.js'
 import { parseRedirect } from './parse-redirect.js'
+import type { BackendObserver } from '../metrics/observers.js'
 import type { Topology } from './topology.js'
 import type { RefreshTrigger } from './topology-refresher.js'
 import { errorReply } from '../resp/encode.js'
@@ -45,6 +46,8 @@ export class DispatchStats {
  */
 export class RequestDispatcher implements LinkListener {
   readonly stats = new DispatchStats()
+  /** Told about every node reply; null with metrics off. */
+  observer: BackendObserver | null = null
   private waiting: BackendRequest[] = []
   private roundRobin = 0
   private readonly sweepTimer: NodeJS.Timeout
@@ -119,6 +122,7 @@ export class RequestDispatcher implements LinkListener {
 
   /** @internal LinkListener */
   onLinkReply (link: NodeLink, req: BackendRequest, reply: Buffer): void {
+    if (this.observer !== null) this.observer.backendReply(link.address, req.sentAt, link.readAt)
     if (reply[0] === 0x2d && !req.raw) {
       const redirect = parseRedirect(reply, link.address)
       if (redirect !== null) {
@@ -146,6 +150,7 @@ export class RequestDispatcher implements LinkListener {
       // client an answer by then.
       if (req.readOnly && !req.raw && !link.timedOut && req.redirects < this.options.maxRedirects) {
         req.redirects++
+        req.retries++
         this.stats.retriedReads++
         this.send(req)
       } else {
@@ -209,6 +214,7 @@ export class RequestDispatcher implements LinkListener {
       default: {
         // TRYAGAIN (multi-key during migration) and CLUSTERDOWN were not executed: retrying is
         // safe. Wait a little, within the deadline; past it the client gets the node's error.
+        req.retries++
         if (kind === 'tryagain') this.stats.tryAgain++
         else { this.stats.clusterDown++; this.refresh('link-lost') }
         if (performance.now() + this.options.retryBackoffMs > req.deadline) {

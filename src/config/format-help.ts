@@ -25,7 +25,7 @@ function wrap(text: string, indent: string): string[] {
 }
 
 /** The placeholder after the flag, e.g. `N`, `HOST`, `master|replica`. */
-function metavar(item: OptionSchema<unknown>): string {
+export function metavar(item: OptionSchema<unknown>): string {
   if (Array.isArray(item.format)) return item.format.join('|');
   switch (item.format) {
     case FORMAT.int: return 'N';

@@ -20,6 +20,8 @@ import { RequestParser, type RequestLimits, type RequestSink } from '../resp/req
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { RingQueue } from '../util/ring-queue.js'
 import { tickBatcher, type Flushable } from '../util/tick-batcher.js'
+import type { CommandObserver, ObservedCommand } from '../metrics/observers.js'
+import { traffic } from '../metrics/traffic.js'
 import { BlockingRequest } from './blocking-request.js'
 import { runClientCommand, type ClientView } from './client-commands.js'
 import { FanOutRequest } from './fan-out-request.js'
@@ -58,10 +60,17 @@ export interface SessionContext {
   clients (): Iterable<ClientView>
   /** Counts protocol errors (metrics). */
   onProtocolError (detail: string): void
+  /** Told about every command's reply when it is written; null with metrics off. */
+  readonly observer: CommandObserver | null
 }
+
+const EMPTY_REPLY = Buffer.alloc(0)
 
 /** A reply slotgate made itself, or will make (INFO awaits the masters). */
 class LocalReply {
+  /** Metrics tags (see QueueEntry), declared so the object keeps one shape. */
+  command: string | null | undefined = undefined
+  startedAt = 0
   constructor (public reply: Buffer | null, public closeAfter = false) {}
 }
 
@@ -99,6 +108,10 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   replyMode: 'on' | 'off' | 'skip' = 'on'
   /** No more requests are read: QUIT or a protocol error; the socket ends after the last reply. */
   private ending = false
+  /** performance.now() of the last socket read: the start time of every request it held. */
+  private readAt = 0
+  private tagCommand: string | null = null
+  private tagStartedAt = 0
   /** Reading the socket is paused (backpressure); see updateReading(). */
   private paused = false
   private readonly outputLimit = new OutputLimit()
@@ -113,7 +126,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
     this.localAddress = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`
     socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => { this.lastActiveAt = Date.now(); this.parser.feed(chunk) })
+    socket.on('data', (chunk: Buffer) => { traffic.clientReceivedBytes += chunk.length; this.readAt = performance.now(); this.lastActiveAt = Date.now(); this.parser.feed(chunk) })
     socket.on('drain', () => { this.updateReading() })
     socket.on('error', () => { this.close() }) // a client's socket error concerns only that client
     socket.on('close', () => { this.close() })
@@ -132,7 +145,10 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   /** @internal RequestSink: one parsed request. */
   onRequest (args: Buffer[]): void {
     if (this.ending) return
+    // Metrics: the first entry this command queues carries its start time, and its name (set in handle()).
+    this.tagStartedAt = this.ctx.observer === null ? 0 : this.readAt
     this.handle(args)
+    this.tagStartedAt = 0
     // Backpressure: with too many replies outstanding, stop taking requests (the rest of
     // this chunk waits in the parser) until the client has read some.
     if (this.queue.length >= this.ctx.maxPendingRequests) this.updateReading()
@@ -141,6 +157,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   private handle (args: Buffer[]): void {
     const plan = routeCommand(this.ctx.table, args, this.ctx.policy)
     const spec = plan.spec
+    this.tagCommand = spec?.name ?? null
     if (spec !== undefined) {
       this.lastCommand = spec.name
       // After lookup and arity, as on a node: authentication, then ACL rules, then slots.
@@ -278,6 +295,17 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     return null
   }
 
+  /**
+   * Drain (SIGTERM): takes no new commands (later ones are dropped, never run) and ends the
+   * connection once every reply already queued is written, as after QUIT.
+   */
+  drain (): void {
+    if (this.closed || this.ending) return
+    this.ending = true
+    this.queue.push(new LocalReply(EMPTY_REPLY, true))
+    this.markIfHeadReady()
+  }
+
   /** @internal LocalSession: QUIT — the reply being made is the last one. */
   closeAfterReply (): void {
     this.ending = true
@@ -299,6 +327,11 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
 
   /** @internal SessionPort */
   pushEntry (entry: QueueEntry): void {
+    if (this.tagStartedAt !== 0) {
+      entry.command = this.tagCommand
+      entry.startedAt = this.tagStartedAt
+      this.tagStartedAt = 0
+    }
     this.queue.push(entry)
     if (this.replyMode !== 'on') {
       this.suppressed ??= new WeakSet()
@@ -323,11 +356,15 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     if (this.closed) return
     const out: Buffer[] = []
     let end = false
+    let sent = 0
+    let now = 0
     for (let head = this.queue.peek(); head !== undefined && head.reply !== null; head = this.queue.peek()) {
       this.queue.shift()
-      if (this.suppressed === null || !this.suppressed.has(head)) out.push(head.reply)
+      if (head.command !== undefined && this.ctx.observer !== null) this.ctx.observer.commandDone(head as ObservedCommand, now === 0 ? (now = performance.now()) : now)
+      if (this.suppressed === null || !this.suppressed.has(head)) { out.push(head.reply); sent += head.reply.length }
       if (head instanceof LocalReply && head.closeAfter) { end = true; break }
     }
+    traffic.clientSentBytes += sent
     if (out.length === 1) {
       this.socket.write(out[0])
     } else if (out.length > 1) {

@@ -4,7 +4,13 @@ import type { NodeAddress } from '../cluster/node-address.js'
 import type { SessionContext } from './client-session.js'
 
 /** A place in a session's reply queue. */
-export interface QueueEntry { reply: Buffer | null }
+export interface QueueEntry {
+  reply: Buffer | null
+  /** Set on the first entry a client command queues, for metrics: its command name (null: unknown). */
+  command?: string | null
+  /** performance.now() when that command was read. */
+  startedAt?: number
+}
 
 /**
  * What the per-session controllers (transaction, subscriptions, blocking commands) may do

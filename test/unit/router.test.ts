@@ -143,6 +143,7 @@ const LOCAL: ReadonlyArray<readonly [string[], Summary]> = [
 // Connection state the session keeps (transactions, subscriptions, AUTH, client bookkeeping).
 const SESSION: ReadonlyArray<readonly [string[], Summary]> = [
   [['AUTH', 'pw'], ['session', 'auth', -1]],
+  [['WAIT', '1', '0'], ['session', 'wait', -1]],
   [['AUTH', 'user', 'pw'], ['session', 'auth', -1]],
   [['MULTI'], ['session', 'multi', -1]],
   [['EXEC'], ['session', 'exec', -1]],
@@ -210,7 +211,7 @@ const notSupported = (name: string): string => `ERR command '${name}' is not sup
 const UNSUPPORTED: ReadonlyArray<readonly [string[], Summary]> = [
   [['DEBUG', 'SLEEP', '0'], ['reject', notSupported('debug')]],
   [['SAVE'], ['reject', notSupported('save')]],
-  [['WAIT', '1', '0'], ['reject', notSupported('wait')]],
+
   [['MONITOR'], ['reject', notSupported('monitor')]],
   [['SWAPDB', '0', '1'], ['reject', notSupported('swapdb')]],
   [['CLUSTER', 'NODES'], ['reject', notSupported('cluster nodes')]]

@@ -1,0 +1,32 @@
+import type { NodeAddress } from '../cluster/node-address.js'
+import { LatencyBuckets } from './latency-buckets.js'
+import type { BackendObserver } from './observers.js'
+
+/**
+ * Reply latency per cluster node, from write to reply, for every attempt (a MOVED reply is
+ * an answer from that node too). Nodes that left the cluster are forgotten at scrape time,
+ * so the `node` label stays bounded by the cluster's size.
+ */
+export class BackendStats implements BackendObserver {
+  private readonly byNode = new Map<NodeAddress, LatencyBuckets>()
+
+  /** @internal BackendObserver */
+  backendReply (node: NodeAddress, sentAt: number, receivedAt: number): void {
+    let buckets = this.byNode.get(node)
+    if (buckets === undefined) {
+      buckets = new LatencyBuckets()
+      this.byNode.set(node, buckets)
+    }
+    buckets.observeMs(receivedAt - sentAt)
+  }
+
+  /** Drops nodes not in `known`. */
+  retain (known: ReadonlySet<NodeAddress>): void {
+    for (const node of this.byNode.keys()) if (!known.has(node)) this.byNode.delete(node)
+  }
+
+  /** Every node's latencies. */
+  entries (): Iterable<[NodeAddress, LatencyBuckets]> {
+    return this.byNode.entries()
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Every slotgate metric, defined here and nowhere else (docs/operations.md lists them).
+ * The hot path only bumps plain numbers (CommandStats, BackendStats, TrafficCounters,
+ * DispatchStats, the server's counters); each metric below reads them in its `collect`,
+ * at scrape time. Names follow Prometheus' rules: `slotgate_` prefix, base units (seconds,
+ * bytes) in the name, `_total` on counters.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Aggregator } from 'prom-client'
+import type { NodeAddress } from '../cluster/node-address.js'
+import type { DispatchStats } from '../cluster/request-dispatcher.js'
+import type { RefreshTrigger } from '../cluster/topology-refresher.js'
+import type { Topology } from '../cluster/topology.js'
+import { BackendStats } from './backend-stats.js'
+import { BucketedHistogram } from './bucketed-histogram.js'
+import { COMMAND_RESULTS, CommandStats } from './command-stats.js'
+import { FailoverCounter } from './failover-counter.js'
+import { traffic } from './traffic.js'
+
+/** One backend link, as the `slotgate_backend_links` gauge counts it. */
+export interface LinkSample {
+  node: NodeAddress
+  role: 'master' | 'replica'
+  /** `backoff`: no link, the node failed recently and is waiting out its reconnect delay. */
+  state: 'up' | 'connecting' | 'backoff'
+}
+
+/** What the metrics read at scrape time. */
+export interface MetricSources {
+  readonly server: { readonly clientCount: number, readonly accepted: number, readonly rejected: number }
+  readonly dispatcher: { readonly stats: DispatchStats, readonly waitingCount: number }
+  readonly topology: Topology
+  links (): Iterable<LinkSample>
+  /** Null when ready, else why not (see readiness.ts). */
+  notReadyReason (): string | null
+  draining (): boolean
+}
+
+type RefreshOutcome = 'updated' | 'unchanged' | 'failed'
+
+/**
+ * slotgate's metrics: the hot-path stats objects, the counters of rare events, and the
+ * prom-client registry that exports them all (plus Node's default process metrics).
+ */
+export class SlotgateMetrics {
+  readonly registry = new Registry()
+  /** Fed by sessions (CommandObserver). */
+  readonly commands = new CommandStats()
+  /** Fed by the dispatcher (BackendObserver). */
+  readonly backends = new BackendStats()
+  readonly failovers = new FailoverCounter()
+  /** Client protocol errors (each closes its connection). */
+  protocolErrors = 0
+  private readonly refreshes = new Map<string, { trigger: RefreshTrigger, outcome: RefreshOutcome, count: number }>()
+
+  /** Records a topology refresh (RefreshObserver). */
+  refreshDone (trigger: RefreshTrigger, outcome: RefreshOutcome): void {
+    const key = `${trigger} ${outcome}`
+    const entry = this.refreshes.get(key)
+    if (entry === undefined) this.refreshes.set(key, { trigger, outcome, count: 1 })
+    else entry.count++
+  }
+
+  /** Registers every metric, reading `sources` at scrape time. Call once. */
+  register (sources: MetricSources, version: string): void {
+    const registers = [this.registry]
+    collectDefaultMetrics({ register: this.registry })
+    // Workers' values are summed by default (AggregatorRegistry); gauges say otherwise.
+    const counter = (name: string, help: string, read: () => number, aggregator: Aggregator = 'sum'): void => {
+      new Counter({ name, help, registers, aggregator, collect () { this.reset(); this.inc(read()) } })
+    }
+    const gauge = (name: string, help: string, aggregator: Aggregator, read: () => number): void => {
+      new Gauge({ name, help, registers, aggregator, collect () { this.set(read()) } })
+    }
+    const { stats } = sources.dispatcher
+
+    new Gauge({ name: 'slotgate_build_info', help: 'Always 1; the version label says which slotgate runs.', labelNames: ['version'], registers, aggregator: 'max', collect () { this.set({ version }, 1) } })
+
+    gauge('slotgate_ready', '1 when /readyz would answer 200, else 0.', 'min', () => sources.notReadyReason() === null ? 1 : 0)
+    gauge('slotgate_draining', '1 while shutting down (after SIGTERM/SIGINT).', 'max', () => sources.draining() ? 1 : 0)
+
+    gauge('slotgate_client_connections', 'Client connections open now.', 'sum', () => sources.server.clientCount)
+    counter('slotgate_client_connections_accepted_total', 'Client connections accepted.', () => sources.server.accepted)
+    counter('slotgate_client_connections_rejected_total', 'Client connections refused because maxClients was reached.', () => sources.server.rejected)
+    counter('slotgate_client_protocol_errors_total', 'Client requests that broke RESP (each closes its connection).', () => this.protocolErrors)
+    counter('slotgate_client_received_bytes_total', 'Bytes read from clients.', () => traffic.clientReceivedBytes)
+    counter('slotgate_client_sent_bytes_total', 'Bytes written to clients.', () => traffic.clientSentBytes)
+
+    const commands = this.commands
+    new Counter({
+      name: 'slotgate_commands_total',
+      help: 'Client commands answered, by command (the command table\'s name; "unknown" for unknown ones) and result (ok, error, redirected, retried).',
+      labelNames: ['command', 'result'],
+      registers,
+      collect () {
+        this.reset()
+        for (const stat of commands.all()) {
+          for (let r = 0; r < COMMAND_RESULTS.length; r++) this.inc({ command: stat.name, result: COMMAND_RESULTS[r] }, stat.results[r])
+        }
+      }
+    })
+    new BucketedHistogram({
+      name: 'slotgate_command_duration_seconds',
+      help: 'Time from reading a client command to writing its reply, by command.',
+      labelNames: ['command'],
+      registers,
+      source: () => [...commands.all()].map(s => ({ labels: { command: s.name }, buckets: s.latency }))
+    })
+
+    new Counter({
+      name: 'slotgate_redirects_total',
+      help: 'MOVED and ASK redirects followed, by type.',
+      labelNames: ['type'],
+      registers,
+      collect () { this.reset(); this.inc({ type: 'moved' }, stats.moved); this.inc({ type: 'ask' }, stats.ask) }
+    })
+    new Counter({
+      name: 'slotgate_retries_total',
+      help: 'Requests sent again, by cause: tryagain, clusterdown (after a backoff), link_lost (a read in flight on a link that broke).',
+      labelNames: ['cause'],
+      registers,
+      collect () {
+        this.reset()
+        this.inc({ cause: 'tryagain' }, stats.tryAgain)
+        this.inc({ cause: 'clusterdown' }, stats.clusterDown)
+        this.inc({ cause: 'link_lost' }, stats.retriedReads)
+      }
+    })
+    counter('slotgate_rerouted_total', 'Requests not yet written when their link broke, routed again.', () => stats.rerouted)
+    counter('slotgate_outcome_unknown_total', 'Writes in flight on a link that broke: answered with an error, never sent twice.', () => stats.unknownOutcome)
+    counter('slotgate_slot_waits_total', 'Requests that had to wait for their slot to have a reachable master (failover, startup).', () => stats.waited)
+    counter('slotgate_slot_wait_timeouts_total', 'Requests that waited past failoverDeadlineMs and got an error.', () => stats.deadlineExceeded)
+    gauge('slotgate_requests_waiting', 'Requests waiting now for their slot to have a reachable master.', 'sum', () => sources.dispatcher.waitingCount)
+
+    const refreshes = this.refreshes
+    new Counter({
+      name: 'slotgate_topology_refreshes_total',
+      help: 'Slot map refreshes, by trigger (startup, periodic, moved, link-lost, waiting, manual) and outcome (updated, unchanged, failed).',
+      labelNames: ['trigger', 'outcome'],
+      registers,
+      collect () { this.reset(); for (const r of refreshes.values()) this.inc({ trigger: r.trigger, outcome: r.outcome }, r.count) }
+    })
+    // Every worker follows the same failover: the largest count is the cluster's.
+    counter('slotgate_failovers_total', 'Failovers followed: a replica slotgate knew took over its master\'s slots.', () => this.failovers.count, 'max')
+    gauge('slotgate_slots_covered', 'Hash slots with a known master (16384 when the whole keyspace is served).', 'min', () => sources.topology.coveredSlots())
+    gauge('slotgate_cluster_masters', 'Masters serving slots, per the current slot map.', 'max', () => sources.topology.masters().length)
+
+    new Gauge({
+      name: 'slotgate_backend_links',
+      help: 'Shared connections to cluster nodes, by node, role (master, replica) and state (up, connecting, backoff).',
+      labelNames: ['node', 'role', 'state'],
+      registers,
+      collect () { this.reset(); for (const l of sources.links()) this.inc({ node: l.node, role: l.role, state: l.state }) }
+    })
+    const backends = this.backends
+    new BucketedHistogram({
+      name: 'slotgate_backend_request_duration_seconds',
+      help: 'Time from writing a request to a node to reading its reply, by node.',
+      labelNames: ['node'],
+      registers,
+      source: () => {
+        backends.retain(new Set(sources.topology.nodes()))
+        return [...backends.entries()].map(([node, buckets]) => ({ labels: { node }, buckets }))
+      }
+    })
+    counter('slotgate_backend_received_bytes_total', 'Bytes read from cluster nodes.', () => traffic.backendReceivedBytes)
+    counter('slotgate_backend_sent_bytes_total', 'Bytes written to cluster nodes.', () => traffic.backendSentBytes)
+  }
+}

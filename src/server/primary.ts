@@ -1,0 +1,42 @@
+import type { Logger } from 'pino'
+import { AggregatorRegistry } from 'prom-client'
+import type { SlotgateConfig } from '../config/schema.js'
+import { HttpServer } from './http-server.js'
+import { onStopSignals } from './stop-signals.js'
+import { WorkerSupervisor } from './worker-supervisor.js'
+
+/**
+ * Runs the primary of `--workers N`: forks the workers, serves the HTTP endpoints for all of
+ * them (/metrics summed over workers, /readyz ready when every worker is), and on
+ * SIGTERM/SIGINT drains the workers and exits 0; a second signal kills them and exits 1.
+ */
+export async function runPrimary (config: SlotgateConfig, logger: Logger, workers: number): Promise<void> {
+  const supervisor = new WorkerSupervisor(workers, logger)
+  let http: HttpServer | null = null
+  if (config.metricsEnabled) {
+    const aggregator = new AggregatorRegistry()
+    http = new HttpServer({ port: config.metricsPort, bind: config.metricsBind }, {
+      metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+      notReadyReason: async () => await supervisor.notReadyReason()
+    })
+    const port = await http.listen()
+    logger.info({ port, bind: config.metricsBind }, 'HTTP endpoints listening (/metrics, /healthz, /readyz)')
+  }
+  supervisor.start()
+  logger.info({ workers, port: config.port }, 'slotgate primary started its workers')
+  onStopSignals({
+    drain (signal) {
+      logger.info({ signal, graceMs: config.drainGraceMs }, 'draining workers')
+      void supervisor.drain(config.drainGraceMs).then(async () => {
+        await http?.close()
+        logger.info('every worker has exited')
+        process.exit(0)
+      })
+    },
+    now (signal) {
+      logger.warn({ signal }, 'second signal: killing workers and exiting now')
+      supervisor.kill()
+      process.exit(1)
+    }
+  })
+}

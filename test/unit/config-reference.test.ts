@@ -1,0 +1,29 @@
+// docs/configuration.md is generated from the config schema: this test fails when someone
+// changes an option without regenerating it (`npm run docs:config`), and checks that the
+// reference really lists every option with its flag, env var and default.
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { formatReference } from '../../src/config/format-reference.js'
+import { CONFIG_KEYS, CONFIG_SCHEMA } from '../../src/config/schema.js'
+
+const committed = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8')
+const generated = formatReference()
+
+t.test('docs/configuration.md is up to date with the schema', async t => {
+  const a = committed.split('\n')
+  const b = generated.split('\n')
+  const line = a.findIndex((l, i) => l !== b[i])
+  t.ok(committed === generated, 'docs/configuration.md is stale: run `npm run docs:config` and commit the result' +
+    (line < 0 ? '' : ` (first difference at line ${line + 1}: ${JSON.stringify(a[line] ?? '')} vs ${JSON.stringify(b[line] ?? '')})`))
+})
+
+t.test('every option is there with its flag, env var and default', async t => {
+  for (const key of CONFIG_KEYS) {
+    const item = CONFIG_SCHEMA[key]
+    const row = generated.split('\n').find(l => l.startsWith(`| [\`${key}\`]`))
+    t.ok(row?.includes(`\`--${item.arg}\``) === true && row.includes(`\`${item.env}\``), `${key}: table row with --${item.arg} and ${item.env}`)
+    t.ok(generated.includes(`### \`${key}\`\n\n${item.doc}\n`), `${key}: section with its doc`)
+  }
+  t.match(generated, /- Default: `127\.0\.0\.1:7000,127\.0\.0\.1:7001,127\.0\.0\.1:7002`/, 'lists as an env var takes them')
+  t.match(generated, /### `clusterPassword`[^#]*- Secret: never logged/, 'secrets are marked')
+})
