@@ -1,5 +1,5 @@
 import http from 'node:http'
-import type net from 'node:net'
+import { listenOn } from './listen.js'
 
 /** Where the HTTP endpoints listen. */
 export interface HttpServerOptions {
@@ -30,14 +30,7 @@ export class HttpServer {
 
   /** Starts listening; resolves with the bound port. */
   async listen (): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(this.options.port, this.options.bind, () => {
-        this.server.off('error', reject)
-        resolve()
-      })
-    })
-    return (this.server.address() as net.AddressInfo).port
+    return await listenOn(this.server, this.options.port, this.options.bind)
   }
 
   /** Stops listening and drops keep-alive connections (a scraper's would hold close() open). */

@@ -3,6 +3,7 @@ import tls from 'node:tls'
 import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { ClientSession, type SessionContext } from '../session/client-session.js'
+import { listenOn } from './listen.js'
 
 /** Listener settings. */
 export interface RespServerOptions {
@@ -50,14 +51,7 @@ export class RespServer {
 
   /** Starts listening; resolves with the bound port. */
   async listen (): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(this.options.port, this.options.bind, () => {
-        this.server.off('error', reject)
-        resolve()
-      })
-    })
-    return (this.server.address() as net.AddressInfo).port
+    return await listenOn(this.server, this.options.port, this.options.bind)
   }
 
   /** Stops accepting new clients (existing ones go on). */
