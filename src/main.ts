@@ -82,6 +82,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   dispatcher.observer = metrics?.backends ?? null
   const pool = new LinkPool({
     connectTimeoutMs: config.connectTimeoutMs,
+    linksPerNode: config.linksPerNode,
     commandTimeoutMs: config.commandTimeoutMs,
     username: config.clusterUsername,
     password: config.clusterPassword,

@@ -10,6 +10,11 @@ export interface RequestOwner {
   onRequestDone (req: BackendRequest): void
   /** True once nobody wants the reply any more (the client disconnected). */
   readonly closed: boolean
+  /**
+   * Which of a node's shared links to use (with linksPerNode > 1): the client's, so that one
+   * client's commands to a node keep their order on one connection.
+   */
+  readonly lane?: number
 }
 
 /**
@@ -43,6 +48,8 @@ export class BackendRequest {
   raw = false
   /** For read-only commands: whether a replica may (or must) serve it. */
   readFrom: ReadFrom = ReadFrom.master
+  /** See RequestOwner.lane. */
+  readonly lane: number
   /** RESP version of the link it must travel on: the client's, so replies pass through as they are. */
   protocol: 2 | 3 = 2
 
@@ -56,7 +63,9 @@ export class BackendRequest {
     readonly owner: RequestOwner,
     /** For keyless requests: the node to send to. */
     public target: NodeAddress | null = null
-  ) {}
+  ) {
+    this.lane = owner.lane ?? 0
+  }
 
   /** The owner no longer wants the reply: never (re)send it. */
   get cancelled (): boolean {

@@ -4,6 +4,8 @@ import { NodeLink, type LinkListener, type LinkOptions } from './node-link.js'
 /** Link settings shared by every link in the pool. */
 export interface PoolOptions {
   connectTimeoutMs: number
+  /** Shared links per node (and flavour); a request uses the one its lane picks. */
+  linksPerNode?: number
   /** Per-request backend timeout; 0 disables. */
   commandTimeoutMs: number
   username?: string
@@ -25,7 +27,7 @@ interface NodeHealth { failures: number; retryAt: number; lastError: string }
  */
 export class LinkPool {
   /** One map per flavour (index: see flavour()), so the hot path builds no key strings. */
-  private readonly links: Map<NodeAddress, NodeLink>[] = [new Map(), new Map(), new Map(), new Map()]
+  private readonly links: Map<NodeAddress, (NodeLink | undefined)[]>[] = [new Map(), new Map(), new Map(), new Map()]
   private readonly health = new Map<NodeAddress, NodeHealth>()
   private readonly timeoutTimer: NodeJS.Timeout | null = null
 
@@ -41,9 +43,12 @@ export class LinkPool {
    * The link to `node` for `protocol`, created if needed; undefined while the node is in its
    * reconnect backoff (the caller waits for the topology instead).
    */
-  linkFor (node: NodeAddress, protocol: 2 | 3 = 2, readOnly = false): NodeLink | undefined {
+  linkFor (node: NodeAddress, protocol: 2 | 3 = 2, readOnly = false, lane = 0): NodeLink | undefined {
     const map = this.links[flavour(protocol, readOnly)]
-    const existing = map.get(node)
+    let slots = map.get(node)
+    const n = this.options.linksPerNode ?? 1
+    const i = n === 1 ? 0 : lane % n
+    const existing = slots?.[i]
     if (existing !== undefined && !existing.closed) return existing
     const h = this.health.get(node)
     if (h !== undefined && h.retryAt > performance.now()) return undefined
@@ -56,7 +61,8 @@ export class LinkPool {
       tls: this.options.tls
     }
     const link = new NodeLink(node, options, this.listener)
-    map.set(node, link)
+    if (slots === undefined) { slots = []; map.set(node, slots) }
+    slots[i] = link
     return link
   }
 
@@ -78,7 +84,11 @@ export class LinkPool {
 
   /** Records a failure of `node` and removes the dead link. */
   markDown (link: NodeLink, reason = ''): void {
-    for (const map of this.links) if (map.get(link.address) === link) map.delete(link.address)
+    for (const map of this.links) {
+      const slots = map.get(link.address)
+      const i = slots?.indexOf(link) ?? -1
+      if (slots !== undefined && i !== -1) slots[i] = undefined
+    }
     const min = this.options.minBackoffMs ?? 100
     const max = this.options.maxBackoffMs ?? 1000
     const h = this.health.get(link.address) ?? { failures: 0, retryAt: 0, lastError: '' }
@@ -91,10 +101,10 @@ export class LinkPool {
   /** Closes links to nodes not in `keep` (nodes that left the cluster). */
   retain (keep: ReadonlySet<NodeAddress>): void {
     for (const map of this.links) {
-      for (const [node, link] of map) {
+      for (const [node, slots] of map) {
         if (!keep.has(node)) {
           map.delete(node)
-          link.close('node left the cluster')
+          for (const link of slots) link?.close('node left the cluster')
         }
       }
     }
@@ -103,7 +113,7 @@ export class LinkPool {
 
   /** Every open link (for metrics and readiness). */
   all (): NodeLink[] {
-    return this.links.flatMap(map => [...map.values()])
+    return this.links.flatMap(map => [...map.values()].flat().filter((l): l is NodeLink => l !== undefined))
   }
 
   /** Closes every link. */

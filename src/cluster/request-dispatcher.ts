@@ -79,13 +79,13 @@ export class RequestDispatcher implements LinkListener {
       const replica = this.pickReplica(req)
       if (replica === null) return // answered with an error
       if (replica !== undefined) {
-        const link = (this.pool as LinkPool).linkFor(replica, req.protocol, true)
+        const link = (this.pool as LinkPool).linkFor(replica, req.protocol, true, req.lane)
         if (link !== undefined) { link.send(req); return }
       }
     }
     const node = this.nodeFor(req)
     if (node === undefined) { this.wait(req); return }
-    const link = (this.pool as LinkPool).linkFor(node, req.protocol)
+    const link = (this.pool as LinkPool).linkFor(node, req.protocol, false, req.lane)
     if (link === undefined) { this.wait(req); return }
     link.send(req)
   }

@@ -23,6 +23,9 @@ export class BlockingRequest implements RequestOwner {
   }
 
   /** Client gone: the session calls abandon(). */
+  /** The client's lane, so these requests keep its order on a node's links. */
+  get lane (): number | undefined { return this.session.owner.lane }
+
   get closed (): boolean {
     return this.session.owner.closed
   }

@@ -84,6 +84,8 @@ class LocalReply {
 export class ClientSession implements RequestSink, RequestOwner, Flushable, LocalSession, SessionPort, ClientView {
   private static nextId = 1
   readonly id = ClientSession.nextId++
+  /** RequestOwner.lane: this client's commands share one of a node's links, in order. */
+  get lane (): number { return this.id }
   name: Buffer | null = null
   protocol: 2 | 3 = 2
   readOnlyMode = false

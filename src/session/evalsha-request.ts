@@ -21,6 +21,9 @@ export class EvalShaRequest implements RequestOwner {
     this.req.protocol = session.protocol
   }
 
+  /** The client's lane, so these requests keep its order on a node's links. */
+  get lane (): number | undefined { return this.session.owner.lane }
+
   get closed (): boolean { return this.session.owner.closed }
 
   start (): void {

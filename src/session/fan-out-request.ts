@@ -5,6 +5,7 @@ import { mergeReplies, type MergeKind, type PartReply } from '../commands/merge-
 /** The session side of a fan-out: told when the merged reply is ready. */
 export interface FanOutOwner {
   readonly closed: boolean
+  readonly lane?: number
   onRequestDone (entry: { reply: Buffer | null }): void
 }
 
@@ -53,6 +54,9 @@ export class FanOutRequest implements RequestOwner {
   }
 
   /** The client left: parts not yet sent are dropped. */
+  /** The client's lane, so these requests keep its order on a node's links. */
+  get lane (): number | undefined { return this.owner.lane }
+
   get closed (): boolean { return this.owner.closed }
 
   /** Sends every part. */

@@ -32,6 +32,9 @@ export class ScanRequest implements RequestOwner {
     this.req.protocol = protocol
   }
 
+  /** The client's lane, so these requests keep its order on a node's links. */
+  get lane (): number | undefined { return this.owner.lane }
+
   get closed (): boolean { return this.owner.closed }
 
   /** Sends the node's SCAN (nothing to send when the cursor was invalid). */

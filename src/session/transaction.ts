@@ -145,6 +145,7 @@ class TransactionBlock implements RequestOwner {
   }
 
   get closed (): boolean { return this.owner.closed }
+  get lane (): number | undefined { return this.owner.lane }
 
   send (link: DedicatedLink | null): void {
     for (const p of this.parts) {
