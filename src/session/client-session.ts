@@ -6,13 +6,11 @@ import type { NodeAddress } from '../cluster/node-address.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
 import type { CommandTable } from '../commands/command-table.js'
-import { CommandFlag, type CommandSpec } from '../commands/command-spec.js'
 import { routeCommand, type RoutePlan } from '../commands/router.js'
 import type { CommandPolicy } from '../commands/command-policy.js'
 import type { ScriptCache } from '../commands/script-cache.js'
 import { EvalShaRequest } from './evalsha-request.js'
 import type { Authenticator, User } from './authenticator.js'
-import { extractKeys } from '../commands/extract-keys.js'
 import { ReadFrom } from '../cluster/backend-request.js'
 import { splitBySlot } from '../commands/split-command.js'
 import { errorReply } from '../resp/encode.js'
@@ -32,6 +30,8 @@ import { SessionCommands } from './session-commands.js'
 import type { QueueEntry, SessionPort } from './session-port.js'
 import { Subscriptions } from './subscriptions.js'
 import { Transaction } from './transaction.js'
+import { queueInTransaction } from './transaction-plan.js'
+import { accessError } from './access-check.js'
 import { OutputLimit, type OutputLimitConfig } from './output-limit.js'
 
 /** What every session shares: the cluster side, the command table (replaced once the cluster's own is read), limits. */
@@ -164,7 +164,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       this.lastCommand = spec.name
       // After lookup and arity, as on a node: authentication, then ACL rules, then slots.
       if (!this.authenticated || this.user?.rules != null) {
-        const denied = this.permissionError(spec, args)
+        const denied = accessError(this.authenticated, this.user, spec, args)
         if (denied !== null) {
           if (this.transaction.active) this.transaction.queue(args, -1, denied)
           else this.pushReply(errorReply(denied))
@@ -172,7 +172,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
         }
       }
     }
-    if (this.transaction.active && this.queueInTransaction(plan, args)) return
+    if (this.transaction.active && queueInTransaction(this.transaction, plan, args)) return
     if (this.protocol === 2 && this.subscriptions.count > 0 && !this.allowedWhileSubscribed(plan, args)) return
     if ((plan.kind === 'single' || plan.kind === 'any-node') && plan.spec.name.startsWith('evalsha')) {
       const e = new EvalShaRequest(this, args, plan.kind === 'single' ? plan.slot : -1, plan.readOnly,
@@ -282,19 +282,6 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     this.user = user
     this.authenticated = true
     return true
-  }
-
-  /** NOAUTH before authentication (but for AUTH, HELLO, QUIT), NOPERM where the user's rules say so. */
-  private permissionError (spec: CommandSpec, args: Buffer[]): string | null {
-    if (!this.authenticated) return (spec.flagBits & CommandFlag.NO_AUTH) !== 0 ? null : ReplyStrings.noAuth
-    const rules = this.user?.rules
-    if (rules == null) return null
-    if (!rules.allowsCommand(spec)) return ReplyStrings.noPermCommand(spec.name)
-    if (rules.restrictsKeys) {
-      const keys = extractKeys(spec, args) ?? []
-      for (const k of keys) if (!rules.allowsKey(args[k])) return ReplyStrings.noPermKey
-    }
-    return null
   }
 
   /**
@@ -447,39 +434,6 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     this.subscriptions.close()
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.destroy()
     this.onClosed(this)
-  }
-
-  /**
-   * Inside MULTI every command but the transaction's own is queued for EXEC (after the
-   * checks a node makes at queue time). Returns false for those handled normally.
-   */
-  private queueInTransaction (plan: RoutePlan, args: Buffer[]): boolean {
-    switch (plan.kind) {
-      case 'session':
-        if (['exec', 'discard', 'multi', 'watch', 'reset'].includes(plan.name)) return false
-        this.transaction.queue(args, plan.slot, null)
-        return true
-      case 'local':
-        if (plan.name === 'quit') return false
-        this.transaction.queue(args, -1, null)
-        return true
-      case 'single':
-      case 'blocking':
-        this.transaction.queue(args, plan.slot, null)
-        return true
-      case 'any-node':
-      case 'broadcast':
-      case 'scan':
-        // A node queues these too; inside a transaction they run on the transaction's node.
-        this.transaction.queue(args, -1, null)
-        return true
-      case 'split':
-        this.transaction.queue(args, -1, ReplyStrings.crossSlot)
-        return true
-      case 'reject':
-        this.transaction.queue(args, -1, plan.error)
-        return true
-    }
   }
 
   /** RESP2 subscribed mode allows only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET, as Redis. */
