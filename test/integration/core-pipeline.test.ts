@@ -5,20 +5,11 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { HOST, slotOf, startCoreEnv, type Tap } from '../helpers/core-env.js'
+import { seededRandom as prng } from '../helpers/seeded-random.js'
 
 const env = await startCoreEnv()
 t.teardown(env.stop)
 
-/** Small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Value = { type: 'string', v: string } | { type: 'hash', m: Map<string, string> } | { type: 'list', l: string[] }
 type Reply = [string | null, unknown] // [error message or null, value]

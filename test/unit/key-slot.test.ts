@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { keySlot, SLOT_COUNT } from '../../src/cluster/key-slot.js'
 import { hasRedisServer } from '../helpers/standalone-redis.js'
+import { seededRandom as rng } from '../helpers/seeded-random.js'
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1')
 
@@ -59,16 +60,6 @@ t.test('accepts a Uint8Array view at an offset, not just a Buffer', async t => {
   t.equal(keySlot(backing.subarray(2, 15)), 2515)
 })
 
-/** mulberry32: a seeded PRNG, so the random keys are the same on every run. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** ~200 keys: the vectors, typical key shapes, and random binary keys rich in braces. */
 function liveKeys (): Buffer[] {

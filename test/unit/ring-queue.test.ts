@@ -1,16 +1,7 @@
 import t from 'tap'
 import { RingQueue } from '../../src/util/ring-queue.js'
+import { seededRandom as rng } from '../helpers/seeded-random.js'
 
-/** mulberry32: a seeded PRNG, so a failing sequence can be replayed. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 t.test('FIFO order across growth: 1000 pushes then 1000 shifts', async t => {
   const q = new RingQueue<number>()
