@@ -17,7 +17,7 @@ export type RoutePlan =
   | { kind: 'single', slot: number, readOnly: boolean, spec: CommandSpec }
   | { kind: 'any-node', readOnly: boolean, spec: CommandSpec }
   | { kind: 'local', name: string, spec: CommandSpec }
-  | { kind: 'split', spec: CommandSpec, keys: number[], merge: MergeKind, readOnly: boolean }
+  | { kind: 'split', spec: CommandSpec, keys: number[], slots: number[], merge: MergeKind, readOnly: boolean }
   | { kind: 'broadcast', spec: CommandSpec, merge: MergeKind, readOnly: boolean, allNodes: boolean }
   | { kind: 'scan', spec: CommandSpec }
   | { kind: 'blocking', slot: number, spec: CommandSpec }
@@ -127,12 +127,15 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
     if (spec.name === 'scan') return { kind: 'scan', spec }
     return { kind: 'reject', error: ReplyStrings.notSupported(spec.name.replace('|', ' ')), spec }
   }
-  const slot = sameSlot(args, keys)
-  if (slot === CROSS) {
-    const merge = SPLIT_MERGE.get(spec.name)
-    if (merge !== undefined) return { kind: 'split', spec, keys, merge, readOnly }
-    return { kind: 'reject', error: ReplyStrings.crossSlot, spec }
+  const merge = keys.length > 1 ? SPLIT_MERGE.get(spec.name) : undefined
+  if (merge !== undefined) {
+    // Each key's slot computed once, kept for the split.
+    const slots = keys.map(k => keySlot(args[k]))
+    if (slots.some(s => s !== slots[0])) return { kind: 'split', spec, keys, slots, merge, readOnly }
+    return { kind: 'single', slot: slots[0], readOnly, spec }
   }
+  const slot = sameSlot(args, keys)
+  if (slot === CROSS) return { kind: 'reject', error: ReplyStrings.crossSlot, spec }
   if ((spec.flagBits & CommandFlag.BLOCKING) !== 0 && blocks(spec.name, args)) return { kind: 'blocking', slot, spec }
   return { kind: 'single', slot, readOnly, spec }
 }

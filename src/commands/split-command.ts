@@ -1,5 +1,3 @@
-import { keySlot } from '../cluster/key-slot.js'
-
 /** One slot's share of a split command. */
 export interface SlotPart {
   slot: number
@@ -13,12 +11,12 @@ export interface SlotPart {
  * value after each key, the others carry keys only. Keys of one slot share one part, in the
  * client's order, so duplicates behave as on one node (DEL k k counts 1, EXISTS k k counts 2).
  */
-export function splitBySlot (args: readonly Buffer[], keyIndices: readonly number[], withValue: boolean): SlotPart[] {
+export function splitBySlot (args: readonly Buffer[], keyIndices: readonly number[], keySlots: readonly number[], withValue: boolean): SlotPart[] {
   const bySlot = new Map<number, SlotPart>()
   const parts: SlotPart[] = []
   for (let i = 0; i < keyIndices.length; i++) {
     const k = keyIndices[i]
-    const slot = keySlot(args[k])
+    const slot = keySlots[i]
     let part = bySlot.get(slot)
     if (part === undefined) {
       part = { slot, args: [args[0]], positions: [] }

@@ -32,11 +32,6 @@ export function arrayReply (encodedElements: readonly Buffer[]): Buffer {
   return Buffer.concat([Buffer.from(`*${encodedElements.length}\r\n`), ...encodedElements])
 }
 
-/** An array of bulk strings. */
-export function bulkArrayReply (values: readonly (Buffer | string | null)[]): Buffer {
-  return arrayReply(values.map(bulkReply))
-}
-
 /** Encodes a request (`*n` of bulks) into one buffer, for internal requests. */
 export function encodeCommand (args: readonly (Buffer | string)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)]
@@ -71,8 +66,5 @@ export const OK = Buffer.from('+OK\r\n')
 export const PONG = Buffer.from('+PONG\r\n')
 export const QUEUED = Buffer.from('+QUEUED\r\n')
 export const NULL_BULK = Buffer.from('$-1\r\n')
-export const NULL_ARRAY = Buffer.from('*-1\r\n')
 export const NULL_RESP3 = Buffer.from('_\r\n')
 export const EMPTY_ARRAY = Buffer.from('*0\r\n')
-export const ZERO = Buffer.from(':0\r\n')
-export const ONE = Buffer.from(':1\r\n')

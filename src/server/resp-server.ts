@@ -65,11 +65,6 @@ export class RespServer {
     return this.live.values()
   }
 
-  /** Sessions with nothing outstanding. */
-  idleSessions (): ClientSession[] {
-    return [...this.live].filter(s => s.pendingReplies === 0)
-  }
-
   /** Closes every client connection. */
   closeAll (): void {
     for (const s of [...this.live]) s.close()

@@ -217,7 +217,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
         return
       }
       case 'split': {
-        const parts = splitBySlot(args, plan.keys, plan.spec.name === 'mset')
+        const parts = splitBySlot(args, plan.keys, plan.slots, plan.spec.name === 'mset')
         const fan = new FanOutRequest(this, plan.merge, parts.map(p => ({ ...p, label: `slot ${p.slot}` })),
           plan.readOnly, this.protocol, plan.keys.length, plan.readOnly ? this.readFrom() : ReadFrom.master)
         this.pushEntry(fan)

@@ -123,3 +123,22 @@ export async function eventually (check: () => Promise<boolean> | boolean, timeo
     await new Promise(resolve => setTimeout(resolve, everyMs))
   }
 }
+
+/** The raw connections one test file opens to a port, destroyed together in its teardown. */
+export class RawConns {
+  private readonly conns: RawConn[] = []
+
+  constructor (private readonly port: number) {}
+
+  /** Opens a raw connection (to the default port unless told). */
+  async open (port = this.port): Promise<RawConn> {
+    const c = await RawConn.open(port)
+    this.conns.push(c)
+    return c
+  }
+
+  /** Destroys every connection opened here. */
+  destroyAll (): void {
+    for (const c of this.conns) c.destroy()
+  }
+}

@@ -9,26 +9,20 @@ import { createClient, RESP_TYPES, WatchError } from 'redis'
 import { ReplyStrings } from '../../src/resp/reply-strings.js'
 import { slotOf, startCoreEnv } from '../helpers/core-env.js'
 import { startStandaloneRedis } from '../helpers/standalone-redis.js'
-import { cmd, eventually, RawConn, showFrames } from '../helpers/raw-conn.js'
+import { cmd, eventually, RawConn, RawConns, showFrames } from '../helpers/raw-conn.js'
 
 const env = await startCoreEnv({ cluster: { nodeTimeoutMs: 1000 } })
 const standalone = await startStandaloneRedis()
-const conns: RawConn[] = []
 const closers: Array<() => unknown> = []
-// Clients first: slotgate's close() waits for every client connection to end.
 t.teardown(async () => {
-  for (const c of conns) c.destroy()
+  raws.destroyAll()
   for (const close of closers) await Promise.resolve(close()).catch(() => undefined)
   await env.stop()
   await standalone.stop()
 })
 const port = env.proxy.port
-
-async function raw (p = port): Promise<RawConn> {
-  const c = await RawConn.open(p)
-  conns.push(c)
-  return c
-}
+const raws = new RawConns(port)
+const raw = async (p = port): Promise<RawConn> => await raws.open(p)
 
 /** A raw connection that has switched to RESP3 (HELLO 3 answered). */
 async function raw3 (p = port): Promise<RawConn> {

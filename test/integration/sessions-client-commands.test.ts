@@ -6,24 +6,18 @@ import t from 'tap'
 import { ReplyStrings } from '../../src/resp/reply-strings.js'
 import { startCoreEnv } from '../helpers/core-env.js'
 import { startStandaloneRedis } from '../helpers/standalone-redis.js'
-import { cmd, eventually, RawConn, showFrames } from '../helpers/raw-conn.js'
+import { cmd, eventually, RawConn, RawConns, showFrames } from '../helpers/raw-conn.js'
 
 const env = await startCoreEnv({ cluster: { nodeTimeoutMs: 1000 } })
 const standalone = await startStandaloneRedis()
-const conns: RawConn[] = []
-// Clients first: slotgate's close() waits for every client connection to end.
 t.teardown(async () => {
-  for (const c of conns) c.destroy()
+  raws.destroyAll()
   await env.stop()
   await standalone.stop()
 })
 const port = env.proxy.port
-
-async function raw (p = port): Promise<RawConn> {
-  const c = await RawConn.open(p)
-  conns.push(c)
-  return c
-}
+const raws = new RawConns(port)
+const raw = async (p = port): Promise<RawConn> => await raws.open(p)
 
 const bulk = (s: string): string => `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`
 const err = (s: string): string => `-${s}\r\n`

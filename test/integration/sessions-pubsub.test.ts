@@ -8,26 +8,20 @@ import { Redis } from 'ioredis'
 import { startProxy } from '../helpers/start-proxy.js'
 import { HOST, slotOf, startCoreEnv } from '../helpers/core-env.js'
 import { startStandaloneRedis } from '../helpers/standalone-redis.js'
-import { cmd, eventually, RawConn, showFrames } from '../helpers/raw-conn.js'
+import { cmd, eventually, RawConn, RawConns, showFrames } from '../helpers/raw-conn.js'
 
 const env = await startCoreEnv({ cluster: { nodeTimeoutMs: 1000 } })
 const standalone = await startStandaloneRedis()
-const conns: RawConn[] = []
 const nodeClients: Redis[] = []
-// Clients first: slotgate's close() waits for every client connection to end.
 t.teardown(async () => {
-  for (const c of conns) c.destroy()
+  raws.destroyAll()
   for (const r of nodeClients) r.disconnect()
   await env.stop()
   await standalone.stop()
 })
 const port = env.proxy.port
-
-async function raw (p = port): Promise<RawConn> {
-  const c = await RawConn.open(p)
-  conns.push(c)
-  return c
-}
+const raws = new RawConns(port)
+const raw = async (p = port): Promise<RawConn> => await raws.open(p)
 
 /** A RESP2 client straight at one node. */
 async function nodeClient (p: number): Promise<Redis> {
