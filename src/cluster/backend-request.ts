@@ -52,6 +52,8 @@ export class BackendRequest {
   readonly lane: number
   /** RESP version of the link it must travel on: the client's, so replies pass through as they are. */
   protocol: 2 | 3 = 2
+  /** The request's bytes as the client sent them (RESP multibulk of exactly `args`), forwarded without re-encoding; null: encode `args`. */
+  wire: Buffer | null = null
 
   constructor (
     /** Command and arguments, as received. */

@@ -137,7 +137,8 @@ export class NodeLink implements Flushable, ReplySink {
         this.inFlight.push(ASKING)
         req.askNode = null
       }
-      this.encoder.push(req.args)
+      if (req.wire !== null) this.encoder.pushRaw(req.wire)
+      else this.encoder.push(req.args)
       req.sentAt = now
       req.node = this.address
       if (this.options.passthrough !== true) this.inFlight.push(req)

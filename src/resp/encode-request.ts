@@ -45,9 +45,15 @@ export class RequestEncoder {
     }
   }
 
-  /** Appends bytes already encoded (a constant request such as ASKING). */
+  /** Appends bytes already encoded (ASKING, or a request as the client sent it). */
   pushRaw (bytes: Buffer): void {
-    this.pushSmall(bytes)
+    if (bytes.length >= BIG_ARG) {
+      this.closeSmall()
+      this.parts.push(bytes)
+      this.total += bytes.length
+    } else {
+      this.pushSmall(bytes)
+    }
   }
 
   /** Returns the encoded buffers (usually exactly one) and resets. */

@@ -3,8 +3,12 @@ import { splitInline } from './split-inline.js'
 
 /** Receives what the parser finds in a client's byte stream. */
 export interface RequestSink {
-  /** One complete request; the Buffers are views into the socket's chunks, never copied. */
-  onRequest (args: Buffer[]): void
+  /**
+   * One complete request; the Buffers are views into the socket's chunks, never copied.
+   * `wire` is the request's own bytes when it arrived as one multibulk within one chunk, so
+   * it can be forwarded as it is instead of encoded again; null otherwise (inline, split).
+   */
+  onRequest (args: Buffer[], wire: Buffer | null): void
   /** The stream broke the protocol; `detail` follows "Protocol error: ". Nothing more is parsed. */
   onProtocolError (detail: string): void
 }
@@ -55,6 +59,9 @@ export class RequestParser {
   private requestBytes = 0
   private bulkLen = -1
   private bigChunks: Buffer[] | null = null
+  /** Where the request being read began in `wireBuf`, or -1 once it spans chunks. */
+  private wireStart = -1
+  private wireBuf: Buffer = EMPTY
   private bigHave = 0
   private failed = false
   private paused = false
@@ -99,6 +106,8 @@ export class RequestParser {
     }
     let buf = chunk
     let searchFrom = 0
+    // A request already begun continues in other bytes: its wire form is not one slice.
+    this.wireStart = -1
     if (this.pending !== null) {
       buf = this.appendPending(chunk)
       searchFrom = this.searched
@@ -115,6 +124,8 @@ export class RequestParser {
           }
           const count = parseInteger(buf, pos + 1, cr)
           if (Number.isNaN(count) || count > this.limits.maxMultibulkLength) return this.fail('invalid multibulk length')
+          this.wireStart = pos
+          this.wireBuf = buf
           pos = cr + 2
           if (count <= 0) continue // Redis silently ignores *0 and *-1
           this.args = []
@@ -131,7 +142,7 @@ export class RequestParser {
           const args = splitInline(buf.subarray(pos, lineEnd))
           pos = lf + 1
           if (args === null) return this.fail('unbalanced quotes in request')
-          if (args.length > 0) this.sink.onRequest(args)
+          if (args.length > 0) this.sink.onRequest(args, null)
           if (this.failed) return
           if (this.paused) break
         }
@@ -165,8 +176,8 @@ export class RequestParser {
         }
         break
       }
-      this.pushArg(buf.subarray(pos, pos + this.bulkLen))
       pos += need
+      this.pushArg(buf.subarray(pos - need, pos - 2), pos)
       if (this.failed) return
       if (this.paused && this.args === null) break
     }
@@ -228,17 +239,22 @@ export class RequestParser {
     const whole = Buffer.concat(chunks, need)
     this.bigChunks = null
     this.bigHave = 0
-    this.pushArg(whole.subarray(0, this.bulkLen))
+    this.wireStart = -1
+    this.pushArg(whole.subarray(0, this.bulkLen), 0)
     return chunk.subarray(missing)
   }
 
-  private pushArg (arg: Buffer): void {
+  /** `end`: where the argument's CRLF ends in the current buffer (for the wire slice). */
+  private pushArg (arg: Buffer, end: number): void {
     const args = this.args as Buffer[]
     args.push(arg)
     this.bulkLen = -1
     if (--this.remaining === 0) {
       this.args = null
-      this.sink.onRequest(args)
+      const wire = this.wireStart >= 0 ? this.wireBuf.subarray(this.wireStart, end) : null
+      this.wireStart = -1
+      this.wireBuf = EMPTY // hold no client chunk longer than its requests do
+      this.sink.onRequest(args, wire)
     }
   }
 

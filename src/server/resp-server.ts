@@ -72,7 +72,8 @@ export class RespServer {
 
   /** Redis' `timeout`: idle clients go, except subscribers and clients waiting on a reply. */
   private closeIdle (): void {
-    const limit = Date.now() - this.options.idleTimeoutMs
+    // Same clock as lastActiveAt (monotonic, so a wall-clock step cannot close everyone).
+    const limit = performance.timeOrigin + performance.now() - this.options.idleTimeoutMs
     for (const s of [...this.live]) {
       if (s.lastActiveAt < limit && s.subscriptionCount === 0 && s.pendingReplies === 0) s.close()
     }

@@ -65,6 +65,8 @@ export interface SessionContext {
 }
 
 const EMPTY_REPLY = Buffer.alloc(0)
+/** Replies of one flush up to this size are joined into one write (above it, written by reference). */
+const COALESCE_BYTES = 64 * 1024
 
 /** A reply slotgate made itself, or will make (INFO awaits the masters). */
 class LocalReply {
@@ -94,7 +96,8 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   flushQueued = false
   closed = false
   readonly createdAt = Date.now()
-  lastActiveAt = this.createdAt
+  /** When the client last sent bytes, in Date.now() terms (from the monotonic read time: one clock read per chunk). */
+  get lastActiveAt (): number { return performance.timeOrigin + this.readAt }
   lastCommand = 'NULL'
   readonly remoteAddress: string
   readonly localAddress: string
@@ -111,7 +114,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   /** No more requests are read: QUIT or a protocol error; the socket ends after the last reply. */
   private ending = false
   /** performance.now() of the last socket read: the start time of every request it held. */
-  private readAt = 0
+  private readAt = performance.now()
   private tagCommand: string | null = null
   private tagStartedAt = 0
   /** Reading the socket is paused (backpressure); see updateReading(). */
@@ -128,7 +131,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
     this.localAddress = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`
     socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => { traffic.clientReceivedBytes += chunk.length; this.readAt = performance.now(); this.lastActiveAt = Date.now(); this.parser.feed(chunk) })
+    socket.on('data', (chunk: Buffer) => { traffic.clientReceivedBytes += chunk.length; this.readAt = performance.now(); this.parser.feed(chunk) })
     socket.on('drain', () => { this.updateReading() })
     socket.on('error', () => { this.close() }) // a client's socket error concerns only that client
     socket.on('close', () => { this.close() })
@@ -144,12 +147,17 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   lastWriteSlot = -1
   get inMulti (): boolean { return this.transaction.active }
 
+  /** The current request's bytes as received (see RequestSink.onRequest), for plain forwarding. */
+  private wire: Buffer | null = null
+
   /** @internal RequestSink: one parsed request. */
-  onRequest (args: Buffer[]): void {
+  onRequest (args: Buffer[], wire: Buffer | null): void {
     if (this.ending) return
+    this.wire = wire
     // Metrics: the first entry this command queues carries its start time, and its name (set in handle()).
     this.tagStartedAt = this.ctx.observer === null ? 0 : this.readAt
     this.handle(args)
+    this.wire = null
     this.tagStartedAt = 0
     // Backpressure: with too many replies outstanding, stop taking requests (the rest of
     // this chunk waits in the parser) until the client has read some.
@@ -187,6 +195,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'single': {
         const req = new BackendRequest(args, plan.slot, plan.readOnly, this)
         req.protocol = this.protocol
+        req.wire = this.wire
         if (plan.readOnly) req.readFrom = this.readFrom()
         else this.lastWriteSlot = plan.slot
         this.pushEntry(req)
@@ -356,6 +365,9 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     traffic.clientSentBytes += sent
     if (out.length === 1) {
       this.socket.write(out[0])
+    } else if (out.length > 1 && sent <= COALESCE_BYTES) {
+      // One write of a copy is cheaper than one stream write per reply (pipelined clients).
+      this.socket.write(Buffer.concat(out, sent))
     } else if (out.length > 1) {
       this.socket.cork()
       for (const b of out) this.socket.write(b)
@@ -370,10 +382,15 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     }
     // A client that reads slower than its replies arrive is cut off at its output limit, as
     // Redis does (client-output-buffer-limit): its backlog must not grow our memory.
-    const limit = this.subscriptions.count > 0 ? this.ctx.outputLimits.pubsub : this.ctx.outputLimits.normal
-    if (this.outputLimit.exceeded(limit, this.socket.writableLength, Date.now())) {
-      this.close()
-      return
+    const backlog = this.socket.writableLength
+    if (backlog === 0) {
+      this.outputLimit.clear()
+    } else {
+      const limit = this.subscriptions.count > 0 ? this.ctx.outputLimits.pubsub : this.ctx.outputLimits.normal
+      if (this.outputLimit.exceeded(limit, backlog, Date.now())) {
+        this.close()
+        return
+      }
     }
     this.updateReading()
   }

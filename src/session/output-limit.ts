@@ -15,6 +15,11 @@ export interface OutputLimitConfig {
 export class OutputLimit {
   private softSince = 0
 
+  /** Nothing is waiting to be sent: any soft-limit period is over. */
+  clear (): void {
+    this.softSince = 0
+  }
+
   /** True when a client with `backlog` unsent bytes must be disconnected now. */
   exceeded (limit: OutputLimitConfig, backlog: number, now: number): boolean {
     if (limit.hardBytes > 0 && backlog > limit.hardBytes) return true

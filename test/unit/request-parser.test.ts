@@ -249,3 +249,28 @@ t.test('live redis-server answers each protocol error with the same text', LIVE,
     t.equal(reply, `${expectedBefore}-ERR Protocol error: ${detail}\r\n`, name)
   }
 })
+
+t.test('wire: a multibulk request within one chunk is handed out as its own bytes', async t => {
+  const wires: Array<string | null> = []
+  const sink = { onRequest (_args: Buffer[], wire: Buffer | null): void { wires.push(wire === null ? null : wire.toString('latin1')) }, onProtocolError (): void {} }
+  const parser = new RequestParser(sink, LIMITS)
+  const get = '*2\r\n$3\r\nGET\r\n$1\r\nk\r\n'
+  const set = '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nvv\r\n'
+  parser.feed(b(get + set + 'PING\r\n'))
+  t.same(wires, [get, set, null], 'pipelined multibulk requests each get their slice; inline gets none')
+  wires.length = 0
+  // Split inside the header: the kept bytes are joined, so the request is whole again.
+  parser.feed(b('*2\r'))
+  parser.feed(b('\n$3\r\nGET\r\n$1\r\nk\r\n'))
+  t.same(wires, [get], 'a header split across chunks still yields the whole request')
+  wires.length = 0
+  // Split inside an argument: the request spans two chunks and is encoded again instead.
+  parser.feed(b('*2\r\n$3\r\nGET\r\n$1\r\n'))
+  parser.feed(b('k\r\n' + get))
+  t.same(wires, [null, get], 'a request spanning chunks has no slice; the next one does')
+  wires.length = 0
+  const big = 'x'.repeat(2000)
+  parser.feed(b(`*2\r\n$4\r\nECHO\r\n$2000\r\n${big.slice(0, 10)}`))
+  parser.feed(b(`${big.slice(10)}\r\n`))
+  t.same(wires, [null], 'a big payload gathered from chunks has no slice')
+})
