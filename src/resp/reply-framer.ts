@@ -1,3 +1,4 @@
+import { findByte } from './find-byte.js'
 import { parseInteger } from './parse-integer.js'
 
 /** Receives complete replies cut out of a node's byte stream. */
@@ -98,7 +99,7 @@ export class ReplyFramer {
         break
       }
       if (this.pos >= end) break
-      const cr = buf.indexOf(CR, this.pos)
+      const cr = findByte(buf, CR, this.pos, end)
       if (cr === -1 || cr + 1 >= end) {
         if (end - this.pos > MAX_LINE) return this.fail(`no line end within ${MAX_LINE} bytes`)
         break

@@ -1,3 +1,4 @@
+import { findByte } from './find-byte.js'
 import { parseInteger } from './parse-integer.js'
 import { splitInline } from './split-inline.js'
 
@@ -117,7 +118,7 @@ export class RequestParser {
     while (pos < len) {
       if (this.args === null) {
         if (buf[pos] === STAR) {
-          const cr = buf.indexOf(CR, Math.max(pos, searchFrom))
+          const cr = findByte(buf, CR, Math.max(pos, searchFrom), len)
           if (cr === -1 || cr + 1 >= len) {
             if (len - pos > INLINE_MAX) return this.fail('too big mbulk count string')
             break
@@ -152,7 +153,7 @@ export class RequestParser {
         if (buf[pos] !== DOLLAR) {
           return this.fail(`expected '$', got '${String.fromCharCode(buf[pos])}'`)
         }
-        const cr = buf.indexOf(CR, Math.max(pos, searchFrom))
+        const cr = findByte(buf, CR, Math.max(pos, searchFrom), len)
         if (cr === -1 || cr + 1 >= len) {
           if (len - pos > INLINE_MAX) return this.fail('too big bulk count string')
           break
