@@ -27,10 +27,11 @@ export class SlotgateProcess {
   /**
    * Spawns `node dist/src/bin/slotgate.js` on a free loopback port in front of `seeds` and
    * resolves once a plain PING answers and a SET/GET round trip through it works.
+   * `nodeArgs` go to node itself, before the script (e.g. `--cpu-prof` for bench/profile.ts).
    */
-  static async start (seeds: readonly string[], extraArgs: readonly string[] = []): Promise<SlotgateProcess> {
+  static async start (seeds: readonly string[], extraArgs: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<SlotgateProcess> {
     const [port] = await freePorts(1, '127.0.0.1')
-    const args = [CLI, '--seeds', seeds.join(','), '--port', String(port), '--bind', '127.0.0.1',
+    const args = [...nodeArgs, CLI, '--seeds', seeds.join(','), '--port', String(port), '--bind', '127.0.0.1',
       '--metrics-enabled', 'false', '--log-level', 'warn', ...extraArgs]
     const proc = new SlotgateProcess(spawnTracked(process.execPath, args), port as number)
     try {
