@@ -13,8 +13,15 @@ export interface PartReply {
   reply: Buffer
   /** Index in the client's key list of each key this part carried (by-key merges). */
   positions?: number[]
-  /** Which part (for error messages), e.g. `slot 1234` or a node address. */
-  label: string
+  /** The slot of its keys, or -1 for a part sent to a node. */
+  slot: number
+  /** For parts sent to a node (broadcasts). */
+  node?: string
+}
+
+/** Which part (for error messages): `slot 1234` or a node address. Built only when needed. */
+function partLabel (p: PartReply): string {
+  return p.node ?? `slot ${p.slot}`
 }
 
 /**
@@ -23,7 +30,7 @@ export interface PartReply {
  */
 export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyCount = 0): Buffer {
   for (const p of parts) {
-    if (isErrorReply(p.reply)) return errorReply(`${errorText(p.reply)} (slotgate: in the part for ${p.label}, ${parts.length} parts)`)
+    if (isErrorReply(p.reply)) return errorReply(`${errorText(p.reply)} (slotgate: in the part for ${partLabel(p)}, ${parts.length} parts)`)
   }
   switch (kind) {
     case 'sum': {
@@ -104,5 +111,5 @@ export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyC
 }
 
 function unexpected (p: PartReply): Buffer {
-  return errorReply(`ERR slotgate: unexpected reply from ${p.label}: ${p.reply.subarray(0, 64).toString('latin1').replace(/\r\n/g, ' ')}`)
+  return errorReply(`ERR slotgate: unexpected reply from ${partLabel(p)}: ${p.reply.subarray(0, 64).toString('latin1').replace(/\r\n/g, ' ')}`)
 }

@@ -227,7 +227,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       }
       case 'split': {
         const parts = splitBySlot(args, plan.keys, plan.slots, plan.spec.name === 'mset')
-        const fan = new FanOutRequest(this, plan.merge, parts.map(p => ({ ...p, label: `slot ${p.slot}` })),
+        const fan = new FanOutRequest(this, plan.merge, parts,
           plan.readOnly, this.protocol, plan.keys.length, plan.readOnly ? this.readFrom() : ReadFrom.master)
         this.pushEntry(fan)
         fan.start(this.ctx.dispatcher)
@@ -236,7 +236,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'broadcast': {
         const nodes = plan.allNodes ? this.ctx.topology.nodes() : this.ctx.topology.masters()
         if (nodes.length === 0) { this.pushReply(errorReply(ReplyStrings.notReady)); return }
-        const fan = new FanOutRequest(this, plan.merge, nodes.map(node => ({ args, slot: -1, node, label: node })), plan.readOnly, this.protocol)
+        const fan = new FanOutRequest(this, plan.merge, nodes.map(node => ({ args, slot: -1, node })), plan.readOnly, this.protocol)
         this.pushEntry(fan)
         fan.start(this.ctx.dispatcher)
         return

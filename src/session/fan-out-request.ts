@@ -18,7 +18,6 @@ export interface FanOutPart {
   node?: string
   /** Original key positions carried by this part (by-key merges). */
   positions?: number[]
-  label: string
 }
 
 /**
@@ -44,13 +43,14 @@ export class FanOutRequest implements RequestOwner {
     private readonly finish: (merged: Buffer, parts: readonly PartReply[]) => Buffer = merged => merged
   ) {
     this.remaining = specs.length
-    specs.forEach((p, i) => {
+    for (let i = 0; i < specs.length; i++) {
+      const p = specs[i]
       const req = new BackendRequest(p.args, p.slot, readOnly, this, p.node ?? null)
       req.tag = i
       req.protocol = protocol
       req.readFrom = readFrom
       this.parts.push(req)
-    })
+    }
   }
 
   /** The client left: parts not yet sent are dropped. */
@@ -67,11 +67,11 @@ export class FanOutRequest implements RequestOwner {
   /** @internal RequestOwner: one part answered. */
   onRequestDone (_req: BackendRequest): void {
     if (--this.remaining > 0) return
-    const replies: PartReply[] = this.parts.map((r, i) => ({
-      reply: r.reply as Buffer,
-      positions: this.specs[i].positions,
-      label: this.specs[i].label
-    }))
+    const replies: PartReply[] = new Array(this.parts.length)
+    for (let i = 0; i < replies.length; i++) {
+      const spec = this.specs[i]
+      replies[i] = { reply: this.parts[i].reply as Buffer, positions: spec.positions, slot: spec.slot, node: spec.node }
+    }
     this.reply = this.finish(mergeReplies(this.merge, replies, this.keyCount), replies)
     this.owner.onRequestDone(this)
   }
