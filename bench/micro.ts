@@ -1,0 +1,104 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { cpuSnapshot, foreignShare } from './cpu-share.js'
+import { run as runFramer } from './framer.bench.js'
+import { run as runKeySlot } from './key-slot.bench.js'
+import { suiteTable, type SuiteResult } from './micro-harness.js'
+import { run as runParser } from './parser.bench.js'
+import { run as runRouting } from './routing.bench.js'
+
+/** The repository's top level (this file runs as dist/bench/micro.js). */
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const MICRO_MD = join(REPO_ROOT, 'bench', 'MICRO.md')
+/** MICRO.md keeps everything from this heading on across rewrites: hand-written comparisons. */
+const KEPT_HEADING = '## Before / after'
+const DEFAULT_KEPT = `${KEPT_HEADING}\n\nHand-written: key medians before and after a change (this section survives \`--write\`).\n`
+
+function command (file: string, args: string[]): string {
+  try {
+    return execFileSync(file, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch (err) {
+    // A missing tool only costs a header line.
+    return `unknown (${file}: ${(err as Error).message.split('\n')[0] as string})`
+  }
+}
+
+function cpuModel (): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find(l => l.startsWith('model name'))
+    if (line !== undefined) return line.slice(line.indexOf(':') + 1).trim()
+  } catch (err) {
+    // No /proc (not Linux): fall back to what Node reports.
+    process.stderr.write(`[micro] /proc/cpuinfo: ${(err as Error).message}\n`)
+  }
+  return cpus()[0]?.model ?? 'unknown'
+}
+
+/** Short HEAD, with `-dirty` when the working tree has any change (untracked files included). */
+function commit (): string {
+  const head = command('git', ['rev-parse', '--short', 'HEAD'])
+  return command('git', ['status', '--porcelain']) === '' ? head : `${head}-dirty`
+}
+
+/** A suite's result and the share of the machine's CPU other processes used meanwhile. */
+interface Measured extends SuiteResult {
+  other: number
+}
+
+/** Runs a suite, noting how busy the rest of the machine was (shared cores skew the figures). */
+function measured (run: () => SuiteResult): Measured {
+  const before = cpuSnapshot([])
+  const result = run()
+  return { ...result, other: foreignShare(before, cpuSnapshot([])) }
+}
+
+const percent = (share: number): string => `${(share * 100).toFixed(0)}%`
+const loads = (): string => loadavg().map(v => v.toFixed(2)).join(' ')
+
+function render (suites: readonly Measured[], kept: string, loadAtStart: string): string {
+  const env: Array<[string, string]> = [
+    ['date', new Date().toISOString()], ['uname -srm', command('uname', ['-srm'])],
+    ['nproc', String(availableParallelism())], ['CPU', cpuModel()],
+    ['node', process.version], ['commit', commit()],
+    ['load average at start / end', `${loadAtStart} / ${loads()}`]
+  ]
+  return [
+    '# slotgate micro benchmarks',
+    '',
+    'Latest run of `npm run bench:micro -- --write` (pure CPU, no sockets): a suite\'s cases are warmed',
+    'up, then timed in 7 rounds that take one ~200 ms batch of each case in turn; the tables give the',
+    'median batch\'s ns per operation, the ops/s that median means, and the fastest and slowest batch.',
+    'The cores are shared: other work has slowed cases up to 2× for seconds at a time, so compare runs',
+    'whose "other processes" shares are alike, and trust differences beyond the min–max spread.',
+    '',
+    '| | |',
+    '| --- | --- |',
+    ...env.map(([k, v]) => `| ${k} | ${v} |`),
+    ...suites.flatMap(s => ['', `## ${s.title}`, '', suiteTable(s.rows), '',
+      `Other processes used ${percent(s.other)} of the machine's CPU during this suite.`]),
+    '',
+    kept.trimEnd(),
+    ''
+  ].join('\n')
+}
+
+/** The `## Before / after` section of the current MICRO.md (to its end), or a fresh one. */
+function keptSection (): string {
+  if (!existsSync(MICRO_MD)) return DEFAULT_KEPT
+  const text = readFileSync(MICRO_MD, 'utf8')
+  const at = text.search(/^## Before \/ after/m)
+  return at === -1 ? DEFAULT_KEPT : text.slice(at)
+}
+
+const started = Date.now()
+const loadAtStart = loads()
+const suites = [runParser, runFramer, runKeySlot, runRouting].map(measured)
+const others = suites.map(s => percent(s.other)).join(', ')
+process.stderr.write(`[micro] ${suites.reduce((n, s) => n + s.rows.length, 0)} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; other processes' CPU share per suite: ${others}\n`)
+if (process.argv.includes('--write')) {
+  writeFileSync(MICRO_MD, render(suites, keptSection(), loadAtStart))
+  process.stderr.write(`[micro] wrote ${MICRO_MD}\n`)
+}
