@@ -17,7 +17,7 @@ export class BenchSetup {
   constructor (private readonly log: (msg: string) => void) {}
 
   /** Starts a 3-master/3-replica cluster, then slotgate's CLI in front of it. */
-  async start (slotgateArgs: readonly string[]): Promise<BenchTargets> {
+  async start (slotgateArgs: readonly string[], nodeArgs: readonly string[] = []): Promise<BenchTargets> {
     if (this.#stopping !== undefined) throw new Error('the bench is stopping')
     this.#cluster = LocalCluster.start({ masters: 3, replicasPerMaster: 1, log: msg => { this.log(`cluster: ${msg}`) } })
     const cluster = await this.#cluster
@@ -26,7 +26,7 @@ export class BenchSetup {
     const masters = nodes.filter(n => n.role === 'master')
     if (masters.length !== 3) throw new Error(`expected 3 masters, the cluster says ${masters.map(m => m.port).join(',')}`)
     if (this.#stopping !== undefined) throw new Error('the bench is stopping')
-    this.#slotgate = SlotgateProcess.start(cluster.seeds(), slotgateArgs)
+    this.#slotgate = SlotgateProcess.start(cluster.seeds(), slotgateArgs, nodeArgs)
     const slotgate = await this.#slotgate
     this.log(`slotgate pid ${slotgate.pid} on 127.0.0.1:${slotgate.port}, in front of ${cluster.seeds().join(' ')}`)
     const nodePids = cluster.nodes.map(n => n.pid).filter((pid): pid is number => pid !== undefined)

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { cpuTicks } from './proc-stats.js'
+import { cpuTicks, processTree } from './proc-stats.js'
 
 /** Machine-wide and bench-owned CPU time at one instant, in clock ticks. */
 export interface CpuSnapshot {
@@ -34,7 +34,7 @@ export function cpuSnapshot (pids: readonly number[]): CpuSnapshot {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] as string
   const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[]
   const busy = (user as number) + (nice as number) + (system as number) + (irq as number) + (softirq as number) + (steal as number)
-  return { busy, total: busy + (idle as number) + (iowait as number), ours: selfTicks() + pids.reduce((sum, pid) => sum + liveTicks(pid), 0) }
+  return { busy, total: busy + (idle as number) + (iowait as number), ours: selfTicks() + pids.flatMap(processTree).reduce((sum, pid) => sum + liveTicks(pid), 0) }
 }
 
 /**

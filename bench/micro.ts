@@ -58,12 +58,15 @@ function measured (run: () => SuiteResult): Measured {
 const percent = (share: number): string => `${(share * 100).toFixed(0)}%`
 const loads = (): string => loadavg().map(v => v.toFixed(2)).join(' ')
 
-function render (suites: readonly Measured[], kept: string, loadAtStart: string): string {
+/** Taken before the suites run: the commit should name the sources as built, not as they are after. */
+interface Start { date: string, commit: string, load: string }
+
+function render (suites: readonly Measured[], kept: string, start: Start): string {
   const env: Array<[string, string]> = [
-    ['date', new Date().toISOString()], ['uname -srm', command('uname', ['-srm'])],
+    ['date', start.date], ['uname -srm', command('uname', ['-srm'])],
     ['nproc', String(availableParallelism())], ['CPU', cpuModel()],
-    ['node', process.version], ['commit', commit()],
-    ['load average at start / end', `${loadAtStart} / ${loads()}`]
+    ['node', process.version], ['commit', start.commit],
+    ['load average at start / end', `${start.load} / ${loads()}`]
   ]
   return [
     '# slotgate micro benchmarks',
@@ -94,11 +97,11 @@ function keptSection (): string {
 }
 
 const started = Date.now()
-const loadAtStart = loads()
+const start: Start = { date: new Date(started).toISOString(), commit: commit(), load: loads() }
 const suites = [runParser, runFramer, runKeySlot, runRouting].map(measured)
 const others = suites.map(s => percent(s.other)).join(', ')
 process.stderr.write(`[micro] ${suites.reduce((n, s) => n + s.rows.length, 0)} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; other processes' CPU share per suite: ${others}\n`)
 if (process.argv.includes('--write')) {
-  writeFileSync(MICRO_MD, render(suites, keptSection(), loadAtStart))
+  writeFileSync(MICRO_MD, render(suites, keptSection(), start))
   process.stderr.write(`[micro] wrote ${MICRO_MD}\n`)
 }

@@ -9,10 +9,15 @@ export interface BenchOptions {
   readonly workloadIds: readonly string[]
   readonly writeResults: boolean
   readonly slotgateArgs: readonly string[]
+  /** Arguments for node itself (V8 flags), before slotgate's script. */
+  readonly nodeArgs: readonly string[]
   /** redis-benchmark --threads, on both sides. */
   readonly clientThreads: number
   readonly help: boolean
 }
+
+/** The V8 flags the Docker image runs slotgate with (its NODE_OPTIONS), so the bench measures the same. */
+export const DEFAULT_NODE_ARGS: readonly string[] = ['--max-semi-space-size=2']
 
 /** Requests of the 50-client workloads, and rounds, by default and with --quick. */
 export const DEFAULT_REQUESTS = 200_000
@@ -35,6 +40,7 @@ interleaved, for several rounds; prints medians and ratios. See bench/README.md.
   --quick             a smoke run: fewer requests and one round
   --workloads LIST    comma-separated subset of: ${workloads({ requests: 1, clientThreads: 1 }).map(w => w.id).join(',')}
   --slotgate-arg ARG  extra slotgate CLI argument (repeat it: --slotgate-arg=--links-per-node --slotgate-arg=2)
+  --node-arg ARG      node/V8 flag for slotgate's process, repeatable (default: the image's, ${DEFAULT_NODE_ARGS.join(' ')})
   --client-threads N  redis-benchmark --threads on both sides (default ${DEFAULT_CLIENT_THREADS})
   --write-results     write the summary to bench/RESULTS.md
   -h, --help          this text
@@ -60,6 +66,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions {
       workloads: { type: 'string' },
       'write-results': { type: 'boolean', default: false },
       'slotgate-arg': { type: 'string', multiple: true, default: [] },
+      'node-arg': { type: 'string', multiple: true },
       'client-threads': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false }
     }
@@ -76,6 +83,7 @@ export function parseOptions (argv: readonly string[]): BenchOptions {
     workloadIds,
     writeResults: values['write-results'] === true,
     slotgateArgs: values['slotgate-arg'] ?? [],
+    nodeArgs: values['node-arg'] ?? DEFAULT_NODE_ARGS,
     clientThreads: positiveInt('client-threads', values['client-threads'], DEFAULT_CLIENT_THREADS),
     help: values.help === true
   }

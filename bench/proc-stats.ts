@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** CPU time and memory of one process, as /proc shows them at one instant. */
 export interface ProcSample {
@@ -43,9 +43,36 @@ export function rssKib (pid: number): number {
   return Number(match[1])
 }
 
-/** Both numbers for `pid` in one call. */
+/**
+ * `pid` and its live child processes (slotgate's `--workers`), from each thread's
+ * /proc/PID/task/TID/children, so a multi-process slotgate is measured whole.
+ */
+export function processTree (pid: number): number[] {
+  const out = [pid]
+  let tasks: string[] = []
+  try { tasks = readdirSync(`/proc/${pid}/task`) } catch { return out }
+  for (const tid of tasks) {
+    let text = ''
+    try { text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8') } catch { continue }
+    for (const child of text.trim().split(' ')) if (child !== '') out.push(...processTree(Number(child)))
+  }
+  return out
+}
+
+/** Both numbers for `pid` and its children (summed) in one call. */
 export function sampleProc (pid: number): ProcSample {
-  return { cpuTicks: cpuTicks(pid), rssKib: rssKib(pid) }
+  let ticks = 0
+  let rss = 0
+  for (const p of processTree(pid)) {
+    try {
+      ticks += cpuTicks(p)
+      rss += rssKib(p)
+    } catch (err) {
+      // A worker that exited between the listing and the read adds nothing.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || p === pid) throw err
+    }
+  }
+  return { cpuTicks: ticks, rssKib: rss }
 }
 
 /** CPU microseconds per request between two samples of the same process. */

@@ -8,6 +8,8 @@ export interface ResultsContent {
   readonly rounds: number
   readonly requests: number
   readonly clientThreads: number
+  /** How slotgate was started: node flags and slotgate arguments beyond seeds and ports. */
+  readonly slotgateCommand: string
   readonly summary: string
   readonly notes: readonly string[]
   readonly details: string
@@ -34,6 +36,7 @@ Only the latest run is kept: compare with git history.
 | slotgate | ${env.slotgateCommit} |
 | rounds × requests | ${content.rounds} × ${content.requests.toLocaleString('en-US')} (-P 16: 5×, GET -c 1: a quarter, MSET/MGET: a tenth) |
 | client threads | redis-benchmark --threads ${content.clientThreads}, the same through slotgate and direct |
+| slotgate process | \`${content.slotgateCommand}\` (metrics on, as shipped) |
 
 ## Summary (medians over rounds)
 

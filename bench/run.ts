@@ -121,7 +121,7 @@ async function main (): Promise<number> {
   process.on('SIGTERM', () => { onSignal('SIGTERM', 143) })
   process.on('exit', killAll)
   try {
-    const targets = await setup.start(options.slotgateArgs)
+    const targets = await setup.start(options.slotgateArgs, options.nodeArgs)
     await runAll(targets, options, measured)
     finalRssKib = rssKib(targets.slotgate.pid)
   } catch (err) {
@@ -137,7 +137,7 @@ async function main (): Promise<number> {
   if (exitCode !== 0) process.stdout.write('\n(PARTIAL: the bench stopped early, see the FATAL line above)\n')
   if (options.writeResults && exitCode === 0) {
     const command = `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim()
-    log(`wrote ${await writeResults(env, { command, rounds: options.rounds, requests: options.requests, clientThreads: options.clientThreads, summary, notes, details })}`)
+    log(`wrote ${await writeResults(env, { command, rounds: options.rounds, requests: options.requests, clientThreads: options.clientThreads, slotgateCommand: ['node', ...options.nodeArgs, 'dist/src/bin/slotgate.js', ...options.slotgateArgs].join(' '), summary, notes, details })}`)
   }
   return exitCode
 }

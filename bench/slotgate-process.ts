@@ -30,9 +30,10 @@ export class SlotgateProcess {
    * `nodeArgs` go to node itself, before the script (e.g. `--cpu-prof` for bench/profile.ts).
    */
   static async start (seeds: readonly string[], extraArgs: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<SlotgateProcess> {
-    const [port] = await freePorts(1, '127.0.0.1')
+    const [port, metricsPort] = await freePorts(2, '127.0.0.1')
+    // Metrics stay on, as shipped: what is measured is what runs in production.
     const args = [...nodeArgs, CLI, '--seeds', seeds.join(','), '--port', String(port), '--bind', '127.0.0.1',
-      '--metrics-enabled', 'false', '--log-level', 'warn', ...extraArgs]
+      '--metrics-port', String(metricsPort), '--metrics-bind', '127.0.0.1', '--log-level', 'warn', ...extraArgs]
     const proc = new SlotgateProcess(spawnTracked(process.execPath, args), port as number)
     try {
       await proc.#waitReady()
