@@ -30,15 +30,13 @@ export let sink = 0
 const DEFAULTS: Required<BenchOptions> = { opsPerCall: 1, samples: 7, sampleMs: 200, warmupMs: 150 }
 
 type Loop = (fn: () => number, n: number) => number
-let loops = 0
 
 /**
  * A timing loop per case, so V8 can inline the case's `fn`: a shared loop's call goes megamorphic
- * (10-byte keySlot: 18 ns alone, 27 ns after other suites). The source is unique because V8
- * caches a `new Function` body by its source, call feedback included.
+ * (an indirect call per op, a cost that then depends on which cases ran before).
  */
 function freshLoop (): Loop {
-  return new Function('fn', 'n', `// loop ${++loops}\nlet acc = 0\nfor (let i = 0; i < n; i++) acc += fn()\nreturn acc`) as Loop
+  return new Function('fn', 'n', 'let acc = 0\nfor (let i = 0; i < n; i++) acc += fn()\nreturn acc') as Loop
 }
 
 /** A warmed-up case with its batch size, collecting ns/op samples. */

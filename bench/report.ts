@@ -16,9 +16,12 @@ function pick (runs: readonly RunRecord[], round: number, target: Target): RunRe
   return runs.find(r => r.round === round && r.target === target)
 }
 
-/** slotgate/direct ops/s of one round; only for comparable workloads where both runs succeeded. */
+/**
+ * slotgate/direct ops/s of one round, where both runs succeeded. For workloads that are not
+ * comparable (MSET/MGET) it is against the single-slot reference, and printed with a †.
+ */
 function ratio (slotgate: RunRecord | undefined, direct: RunRecord | undefined): number | undefined {
-  if (slotgate === undefined || direct === undefined || !slotgate.workload.comparable) return undefined
+  if (slotgate === undefined || direct === undefined) return undefined
   if (!succeeded(slotgate) || !succeeded(direct)) return undefined
   return (slotgate.outcome.rps as number) / (direct.outcome.rps as number)
 }
@@ -95,7 +98,7 @@ export function workloadTable (workload: Workload, runs: readonly RunRecord[]): 
       String(round),
       `${ops(ok(d, x => x.outcome.rps))}${ref}`,
       ops(ok(s, x => x.outcome.rps)),
-      workload.comparable ? fixed(ratio(s, d), 2) : `n/a${REF}`,
+      `${fixed(ratio(s, d), 2)}${ref}`,
       `${ms(ok(d, x => x.outcome.p50Ms))} / ${ms(ok(d, x => x.outcome.p99Ms))}${ref}`,
       `${ms(ok(s, x => x.outcome.p50Ms))} / ${ms(ok(s, x => x.outcome.p99Ms))}`,
       fixed(ok(s, x => x.cpuMicrosPerRequest), 1),
@@ -106,19 +109,19 @@ export function workloadTable (workload: Workload, runs: readonly RunRecord[]): 
     ])
   }
   const m = summarize(workload, runs)
-  rows.push(['median', `${ops(m.directRps)}${ref}`, ops(m.slotgateRps), workload.comparable ? fixed(m.ratio, 2) : `n/a${REF}`,
+  rows.push(['median', `${ops(m.directRps)}${ref}`, ops(m.slotgateRps), `${fixed(m.ratio, 2)}${ref}`,
     `${ms(m.p50[1])} / ${ms(m.p99[1])}${ref}`, `${ms(m.p50[0])} / ${ms(m.p99[0])}`, fixed(m.cpuMicros, 1), mib(m.rssKib), fixed(m.backendPerRequest, 3),
     `${pct(m.foreignShare[0])} / ${pct(m.foreignShare[1])}`,
     m.failedRuns > 0 ? `${m.failedRuns} failed run(s) left out` : ''])
   const footnote = workload.comparable
     ? ''
-    : `\n${REF} direct runs use --cluster, which puts all 10 keys of a command in one slot ({tag}): a reference, not the same work, so no ratio.`
+    : `\n${REF} direct runs use --cluster, which puts all 10 keys of a command in one slot ({tag}): a reference, not the same work (slotgate splits over ~10 slots on every master), so the ratio is to that reference.`
   return `### ${workload.title} (${workload.requests.toLocaleString('en-US')} requests)\n\n${markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'])}${footnote}`
 }
 
 /** The final table: one row per workload, medians over rounds. */
 export function summaryTable (summaries: readonly WorkloadSummary[], probes: ReadonlyMap<string, ProbeResult>): string {
-  const headers = ['workload', 'ratio', 'ratio range', 'CPU µs/req', 'p50 slotgate / direct', 'p99 slotgate / direct', 'slotgate ops/s', 'notes']
+  const headers = ['workload', 'ratio', 'ratio range', 'CPU µs/req', 'C++ peer (issue #8)', 'p50 slotgate / direct', 'p99 slotgate / direct', 'slotgate ops/s', 'notes']
   const rows = summaries.map(m => {
     const w = m.workload
     const notes: string[] = []
@@ -127,14 +130,14 @@ export function summaryTable (summaries: readonly WorkloadSummary[], probes: Rea
     if (kinds !== '') notes.push(`runs with notes: ${kinds}`)
     const probe = probes.get(w.backend.name.toUpperCase())
     if (probe !== undefined && (errorRate(probe) > 0 || probe.wrong > 0)) notes.push(`probe: ${probeLine(probe)}`)
-    if (!w.comparable) notes.push(`slotgate only: direct ${REF} is single-slot`)
+    if (!w.comparable) notes.push(`${REF} ratio to --cluster's single-slot ${w.backend.name.toUpperCase()}`)
     const ref = w.comparable ? '' : REF
-    return [w.title, w.comparable ? fixed(m.ratio, 2) : 'n/a',
+    return [w.title, `${fixed(m.ratio, 2)}${ref}`,
       m.ratioRange === undefined ? '—' : `${m.ratioRange[0].toFixed(2)}–${m.ratioRange[1].toFixed(2)}`,
-      fixed(m.cpuMicros, 1), `${ms(m.p50[0])} / ${ms(m.p50[1])}${ref} ms`, `${ms(m.p99[0])} / ${ms(m.p99[1])}${ref} ms`,
+      fixed(m.cpuMicros, 1), w.peer, `${ms(m.p50[0])} / ${ms(m.p50[1])}${ref} ms`, `${ms(m.p99[0])} / ${ms(m.p99[1])}${ref} ms`,
       ops(m.slotgateRps), notes.join('; ')]
   })
-  return markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'])
+  return markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'])
 }
 
 /** One line about a multi-key probe: error rate by kind, wrong answers. */

@@ -6,7 +6,8 @@ import { describeEnvironment, loadAverages } from './environment.js'
 import { argsFor, measureRun, timeoutFor, type BenchTargets } from './measure.js'
 import { probeMultiKey, type ProbeResult } from './multi-key-probe.js'
 import { parseOptions, USAGE, type BenchOptions } from './options.js'
-import { rssKib } from './proc-stats.js'
+import { sampleProc } from './proc-stats.js'
+import { CROWD_CLIENTS, rssWithClients } from './client-crowd.js'
 import { runRedisBenchmark } from './redis-benchmark.js'
 import { probeLine, summarize, summaryTable, workloadTable } from './report.js'
 import { writeResults } from './results-file.js'
@@ -22,6 +23,8 @@ interface Measured {
   readonly runs: RunRecord[]
   readonly probes: Map<string, ProbeResult>
   idleRssKib?: number
+  /** RSS with CROWD_CLIENTS clients connected, after the runs. */
+  crowdRssKib?: number
 }
 
 function describeRun (run: RunRecord): string {
@@ -46,7 +49,7 @@ async function warmUp (targets: BenchTargets, options: BenchOptions): Promise<vo
 async function runAll (targets: BenchTargets, options: BenchOptions, measured: Measured): Promise<void> {
   const selected = workloads(options).filter(w => options.workloadIds.includes(w.id))
   await sleep(1000)
-  measured.idleRssKib = rssKib(targets.slotgate.pid)
+  measured.idleRssKib = sampleProc(targets.slotgate.pid).rssKib
   log(`slotgate idle RSS ${(measured.idleRssKib / 1024).toFixed(1)} MiB; load average ${loadAverages()}`)
   log('warm-up (not recorded)')
   await warmUp(targets, options)
@@ -84,7 +87,7 @@ function report (options: BenchOptions, measured: Measured, finalRssKib: number 
   const noisy = measured.runs.filter(r => (r.foreignCpuShare ?? 0) > NOISY_SHARE).length
   const peak = Math.max(0, ...measured.runs.map(r => r.rssKib ?? 0))
   const notes = [
-    `slotgate RSS: ${mib(measured.idleRssKib)} idle at start, ${mib(peak || undefined)} peak after a run, ${mib(finalRssKib)} at the end.`,
+    `slotgate RSS: ${mib(measured.idleRssKib)} idle at start, ${mib(peak || undefined)} peak after a run, ${mib(finalRssKib)} at the end, ${mib(measured.crowdRssKib)} with ${CROWD_CLIENTS.toLocaleString('en-US')} clients connected after the runs (goal: under 64 MiB idle, under 128 MiB with 1,000 clients; the C++ peer: 4.3 MB).`,
     ...[...measured.probes.values()].map(p => `Probe of ${PROBE_COMMANDS} commands of 10 keys across slots through slotgate: ${probeLine(p)}.`),
     `Load average (1/5/15 min) at the start: ${loadAtStart}, at the end: ${loadAverages()}; ${availableParallelism()} cores shared by the cluster, slotgate, redis-benchmark and anything else running.`,
     `Other processes used ${foreign === undefined ? '—' : `${(foreign * 100).toFixed(0)}%`} of the CPU during the median run (${noisy} of ${measured.runs.length} runs above ${NOISY_SHARE * 100}%, marked noisy).`
@@ -123,7 +126,9 @@ async function main (): Promise<number> {
   try {
     const targets = await setup.start(options.slotgateArgs, options.nodeArgs)
     await runAll(targets, options, measured)
-    finalRssKib = rssKib(targets.slotgate.pid)
+    finalRssKib = sampleProc(targets.slotgate.pid).rssKib
+    measured.crowdRssKib = await rssWithClients(targets.slotgate.port, targets.slotgate.pid)
+    log(`slotgate RSS with ${CROWD_CLIENTS.toLocaleString('en-US')} connected clients: ${(measured.crowdRssKib / 1024).toFixed(1)} MiB`)
   } catch (err) {
     if (stopping) return 130
     log(`FATAL: ${(err as Error).stack ?? String(err)}`)

@@ -22,12 +22,25 @@ export interface Workload {
   /**
    * False when the direct run is not the same work: redis-benchmark's `--cluster` mode puts one
    * `{tag}` in every key so that all keys of one command share a slot, while through slotgate
-   * the keys spread over slots. Such direct numbers are printed as a reference, never as a ratio.
+   * the keys spread over slots. Such direct numbers are a reference: ratios to them carry a †.
    */
   readonly comparable: boolean
   readonly backend: BackendCommand
   /** Multi-key workloads that slotgate may refuse (`-CROSSSLOT`) until split/merge exists. */
   readonly multiKey: boolean
+  /** The best C++ proxy's figure on machines like ours (issue #8): ratio and CPU per request. */
+  readonly peer: string
+}
+
+/** Issue #8's table: a C++ proxy on one thread, as ratios to redis-benchmark --cluster. */
+const PEER: Readonly<Record<string, string>> = {
+  set: '0.74, 16 µs',
+  get: '0.78, 14 µs',
+  'set-p16': '0.65, 2.6 µs',
+  'get-p16': '0.57, 2.9 µs',
+  'get-c1': 'p50 0.095 / 0.031 ms',
+  mset: '0.61, 31 µs',
+  mget: '—'
 }
 
 /** Sizes of one run, and redis-benchmark's thread count on both sides. */
@@ -51,11 +64,11 @@ export function workloads ({ requests, clientThreads }: WorkloadSizes): Workload
   const common = (n: number, clients: number): string[] => ['--threads', String(clientThreads), '-n', String(n), '-r', String(KEYSPACE), '-c', String(clients)]
   const both = (args: string[]): Pick<Workload, 'viaSlotgate' | 'direct'> => ({ viaSlotgate: args, direct: ['--cluster', ...args] })
   return [
-    { id: 'set', title: 'SET -c 50', requests, ...both(['-t', 'set', ...common(requests, 50)]), comparable: true, backend: { name: 'set', write: true }, multiKey: false },
-    { id: 'get', title: 'GET -c 50', requests, ...both(['-t', 'get', ...common(requests, 50)]), comparable: true, backend: { name: 'get', write: false }, multiKey: false },
-    { id: 'set-p16', title: 'SET -c 50 -P 16', requests: pipelined, ...both(['-t', 'set', ...common(pipelined, 50), '-P', '16']), comparable: true, backend: { name: 'set', write: true }, multiKey: false },
-    { id: 'get-p16', title: 'GET -c 50 -P 16', requests: pipelined, ...both(['-t', 'get', ...common(pipelined, 50), '-P', '16']), comparable: true, backend: { name: 'get', write: false }, multiKey: false },
-    { id: 'get-c1', title: 'GET -c 1', requests: single, ...both(['-t', 'get', ...common(single, 1)]), comparable: true, backend: { name: 'get', write: false }, multiKey: false },
+    { id: 'set', title: 'SET -c 50', requests, ...both(['-t', 'set', ...common(requests, 50)]), comparable: true, backend: { name: 'set', write: true }, multiKey: false, peer: PEER.set },
+    { id: 'get', title: 'GET -c 50', requests, ...both(['-t', 'get', ...common(requests, 50)]), comparable: true, backend: { name: 'get', write: false }, multiKey: false, peer: PEER.get },
+    { id: 'set-p16', title: 'SET -c 50 -P 16', requests: pipelined, ...both(['-t', 'set', ...common(pipelined, 50), '-P', '16']), comparable: true, backend: { name: 'set', write: true }, multiKey: false, peer: PEER['set-p16'] },
+    { id: 'get-p16', title: 'GET -c 50 -P 16', requests: pipelined, ...both(['-t', 'get', ...common(pipelined, 50), '-P', '16']), comparable: true, backend: { name: 'get', write: false }, multiKey: false, peer: PEER['get-p16'] },
+    { id: 'get-c1', title: 'GET -c 1', requests: single, ...both(['-t', 'get', ...common(single, 1)]), comparable: true, backend: { name: 'get', write: false }, multiKey: false, peer: PEER['get-c1'] },
     {
       // -t mset sends MSET with 10 keys `key:__rand_int__` (each placeholder drawn on its own),
       // so through slotgate the keys spread over slots; with --cluster the keys become
@@ -67,7 +80,8 @@ export function workloads ({ requests, clientThreads }: WorkloadSizes): Workload
       direct: ['--cluster', '-t', 'mset', ...common(small, 50)],
       comparable: false,
       backend: { name: 'mset', write: true },
-      multiKey: true
+      multiKey: true,
+      peer: PEER.mset
     },
     {
       // A command on the command line needs `{tag}` in its keys under --cluster (see
@@ -79,7 +93,8 @@ export function workloads ({ requests, clientThreads }: WorkloadSizes): Workload
       direct: ['--cluster', ...common(small, 50), 'MGET', ...tenKeys('key{tag}:__rand_int__')],
       comparable: false,
       backend: { name: 'mget', write: false },
-      multiKey: true
+      multiKey: true,
+      peer: PEER.mget
     }
   ]
 }
