@@ -4,6 +4,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpuSnapshot, foreignShare } from './cpu-share.js'
+import { run as runEncoder } from './encoder.bench.js'
 import { run as runFramer } from './framer.bench.js'
 import { run as runKeySlot } from './key-slot.bench.js'
 import { suiteTable, type SuiteResult } from './micro-harness.js'
@@ -98,7 +99,7 @@ function keptSection (): string {
 
 const started = Date.now()
 const start: Start = { date: new Date(started).toISOString(), commit: commit(), load: loads() }
-const suites = [runParser, runFramer, runKeySlot, runRouting].map(measured)
+const suites = [runParser, runFramer, runKeySlot, runRouting, runEncoder].map(measured)
 const others = suites.map(s => percent(s.other)).join(', ')
 process.stderr.write(`[micro] ${suites.reduce((n, s) => n + s.rows.length, 0)} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; other processes' CPU share per suite: ${others}\n`)
 if (process.argv.includes('--write')) {

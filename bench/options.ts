@@ -17,7 +17,7 @@ export interface BenchOptions {
 }
 
 /** The V8 flags the Docker image runs slotgate with (its NODE_OPTIONS), so the bench measures the same. */
-export const DEFAULT_NODE_ARGS: readonly string[] = ['--max-semi-space-size=2']
+export const DEFAULT_NODE_ARGS: readonly string[] = ['--max-semi-space-size=4']
 
 /** Requests of the 50-client workloads, and rounds, by default and with --quick. */
 export const DEFAULT_REQUESTS = 200_000
