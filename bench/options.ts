@@ -36,7 +36,7 @@ interleaved, for several rounds; prints medians and ratios. See bench/README.md.
 
   --rounds N          rounds of every workload (default ${DEFAULT_ROUNDS}; ${QUICK_ROUNDS} with --quick)
   --requests N        -n of SET/GET -c 50 (default ${DEFAULT_REQUESTS.toLocaleString('en-US')}; ${QUICK_REQUESTS.toLocaleString('en-US')} with --quick);
-                      -P 16 runs use 5×, GET -c 1 a quarter, MSET and MGET a tenth
+                      -P 16 runs use 5×, GET -c 1 a quarter, MSET and MGET a quarter
   --quick             a smoke run: fewer requests and one round
   --workloads LIST    comma-separated subset of: ${workloads({ requests: 1, clientThreads: 1 }).map(w => w.id).join(',')}
   --slotgate-arg ARG  extra slotgate CLI argument (repeat it: --slotgate-arg=--links-per-node --slotgate-arg=2)

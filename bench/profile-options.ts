@@ -32,7 +32,7 @@ into a flame graph (SVG), folded stacks and a markdown summary under bench/profi
 
   --workload ID       one of: ${ids.join(', ')} (default get)
   --requests N        -n of SET/GET -c 50 (default ${DEFAULT_PROFILE_REQUESTS.toLocaleString('en-US')}); -P 16 runs use 5×,
-                      GET -c 1 a quarter, MSET and MGET a tenth, as in the bench
+                      GET -c 1 a quarter, MSET and MGET a quarter, as in the bench
   --interval US       node --cpu-prof-interval in µs (default ${DEFAULT_INTERVAL_US})
   --client-threads N  redis-benchmark --threads (default ${DEFAULT_CLIENT_THREADS})
   --slotgate-arg ARG  extra slotgate CLI argument, repeatable

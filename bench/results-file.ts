@@ -34,7 +34,7 @@ Only the latest run is kept: compare with git history.
 | redis-server | ${env.redisServer} |
 | redis-benchmark | ${env.redisBenchmark} |
 | slotgate | ${env.slotgateCommit} |
-| rounds × requests | ${content.rounds} × ${content.requests.toLocaleString('en-US')} (-P 16: 5×, GET -c 1: a quarter, MSET/MGET: a tenth) |
+| rounds × requests | ${content.rounds} × ${content.requests.toLocaleString('en-US')} (-P 16: 5×, GET -c 1: a quarter, MSET/MGET: a quarter) |
 | client threads | redis-benchmark --threads ${content.clientThreads}, the same through slotgate and direct |
 | slotgate process | \`${content.slotgateCommand}\` (metrics on, as shipped) |
 
