@@ -27,7 +27,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # NODE_OPTIONS: a 4 MiB young generation instead of V8's 16 MiB keeps the sidecar's memory
-# lower (136 -> 112 MiB at the bench's peak) at no measured CPU cost; see docs/operations.md.
+# lower (bench peak 136 MiB -> 91-112 MiB) at no measured CPU cost; see docs/operations.md.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=4 \
     SLOTGATE_BIND=0.0.0.0 \
