@@ -26,13 +26,19 @@ export function clockTicksPerSecond (): number {
  * counted after the last `)`, because the command name in field 2 may hold spaces and parens.
  */
 export function cpuTicks (pid: number): number {
+  const { utime, stime } = cpuTickSplit(pid)
+  return utime + stime
+}
+
+/** utime and stime of `pid` apart, in clock ticks. */
+export function cpuTickSplit (pid: number): { utime: number, stime: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   // fields[0] is field 3 (state), so field N sits at index N - 3.
   const utime = Number(fields[14 - 3])
   const stime = Number(fields[15 - 3])
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`unreadable /proc/${pid}/stat: ${stat}`)
-  return utime + stime
+  return { utime, stime }
 }
 
 /** `VmRSS` of `pid` from /proc/PID/status, in KiB. */

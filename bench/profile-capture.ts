@@ -1,8 +1,7 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LocalCluster } from '../src/dev/local-cluster.js'
-import { killAll, stopSpawning } from './child-processes.js'
+import { BenchSetup } from './bench-setup.js'
 import type { SampleWindow } from './flame-profile.js'
 import { timeoutFor } from './measure.js'
 import { fillKeys } from './profile-fill.js'
@@ -39,31 +38,28 @@ const PROFILE_WAIT_MS = 5000
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
 
 /**
- * One cluster and one slotgate under `node --cpu-prof`, the bench's own pieces (LocalCluster,
- * SlotgateProcess, the tracked children), with an idempotent `stop()` for every exit path.
+ * The bench's cluster and slotgate (BenchSetup), slotgate under `node --cpu-prof`, with an
+ * idempotent `stop()` for every exit path.
  */
 export class ProfiledRun {
-  #cluster: Promise<LocalCluster> | undefined
-  #slotgate: Promise<SlotgateProcess> | undefined
-  #stopping: Promise<void> | undefined
+  readonly #setup: BenchSetup
 
-  constructor (private readonly log: (msg: string) => void) {}
+  constructor (private readonly log: (msg: string) => void) {
+    this.#setup = new BenchSetup(log)
+  }
 
   /** Starts everything, runs the workload once through slotgate, stops slotgate with SIGTERM and finds its profile in `profileDir`. */
   async capture (options: ProfileOptions, profileDir: string): Promise<Capture> {
-    this.#cluster = LocalCluster.start({ masters: 3, replicasPerMaster: 1, log: msg => { this.log(`cluster: ${msg}`) } })
-    const cluster = await this.#cluster
     const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', String(options.intervalUs)]
-    if (this.#stopping !== undefined) throw new Error('stopping')
-    this.#slotgate = SlotgateProcess.start(cluster.seeds(), options.slotgateArgs, nodeArgs)
-    const slotgate = await this.#slotgate
+    const { slotgate, nodes } = await this.#setup.start(options.slotgateArgs, nodeArgs)
     this.log(`slotgate pid ${slotgate.pid} (node ${nodeArgs.join(' ')}) on 127.0.0.1:${slotgate.port}`)
+    const seeds = nodes.map(n => `${n.host}:${n.port}`)
     const { workload } = options
     // The GETs should hit, as in the bench; writing the keys through slotgate would put a SET
     // run into the GET profile, so they go straight to the cluster.
     if (!workload.backend.write) {
       const began = Date.now()
-      await fillKeys(cluster.seeds())
+      await fillKeys(seeds)
       this.log(`wrote the ${workload.id} keys straight into the cluster in ${Date.now() - began} ms`)
     }
     this.log(`redis-benchmark ${workload.viaSlotgate.join(' ')}`)
@@ -81,15 +77,7 @@ export class ProfiledRun {
 
   /** Stops slotgate (if still running: SIGTERM, SIGKILL after a grace), anything else running, then the cluster; idempotent. */
   async stop (): Promise<void> {
-    this.#stopping ??= (async () => {
-      stopSpawning()
-      const slotgate = await this.#slotgate?.catch(() => undefined)
-      await slotgate?.stop()
-      killAll()
-      const cluster = await this.#cluster?.catch(() => undefined)
-      await cluster?.stop()
-    })()
-    await this.#stopping
+    await this.#setup.stop()
   }
 
   /**

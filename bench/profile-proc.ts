@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { clockTicksPerSecond } from './proc-stats.js'
+import { clockTicksPerSecond, cpuTickSplit } from './proc-stats.js'
 
 /** CPU time one process has used so far, split the way /proc splits it; seconds. */
 export interface CpuSplit {
@@ -13,13 +13,8 @@ export interface CpuSplit {
  * JS profile only shows as time inside native calls such as `writeBuffer`.
  */
 export function cpuSplit (pid: number): CpuSplit {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // Counted after the last `)`: the command name in field 2 may hold spaces and parens.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const user = Number(fields[14 - 3])
-  const system = Number(fields[15 - 3])
-  if (!Number.isFinite(user) || !Number.isFinite(system)) throw new Error(`unreadable /proc/${pid}/stat: ${stat}`)
-  return { user: user / clockTicksPerSecond(), system: system / clockTicksPerSecond() }
+  const { utime, stime } = cpuTickSplit(pid)
+  return { user: utime / clockTicksPerSecond(), system: stime / clockTicksPerSecond() }
 }
 
 /** `user 5.1 s + system 9.3 s = 14.4 s (65% system), 48 µs per request`. */

@@ -34,19 +34,18 @@ export class RequestEncoder {
     for (let i = 0; i < args.length; i++) {
       const a = args[i]
       this.pushSmall(header(BULK_HEADERS, '$', a.length))
-      if (a.length >= BIG_ARG) {
-        this.closeSmall()
-        this.parts.push(a)
-        this.total += a.length
-      } else {
-        this.pushSmall(a)
-      }
+      this.pushBytes(a)
       this.pushSmall(CRLF)
     }
   }
 
   /** Appends bytes already encoded (ASKING, or a request as the client sent it). */
   pushRaw (bytes: Buffer): void {
+    this.pushBytes(bytes)
+  }
+
+  /** Small bytes are copied into the batch; big ones go by reference (never copied). */
+  private pushBytes (bytes: Buffer): void {
     if (bytes.length >= BIG_ARG) {
       this.closeSmall()
       this.parts.push(bytes)
