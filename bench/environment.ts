@@ -19,7 +19,8 @@ export interface Environment {
 /** The repository's top level (this file runs as dist/bench/environment.js). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-function command (file: string, args: string[]): string {
+/** A tool's trimmed output, run in the repository; a readable `unknown (...)` when it fails. */
+export function command (file: string, args: string[]): string {
   try {
     return execFileSync(file, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   } catch (err) {

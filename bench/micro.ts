@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { cpuSnapshot, foreignShare } from './cpu-share.js'
+import { command, REPO_ROOT } from './environment.js'
 import { run as runEncoder } from './encoder.bench.js'
 import { run as runFramer } from './framer.bench.js'
 import { run as runKeySlot } from './key-slot.bench.js'
@@ -12,20 +11,10 @@ import { run as runParser } from './parser.bench.js'
 import { run as runRouting } from './routing.bench.js'
 
 /** The repository's top level (this file runs as dist/bench/micro.js). */
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const MICRO_MD = join(REPO_ROOT, 'bench', 'MICRO.md')
 /** MICRO.md keeps everything from this heading on across rewrites: hand-written comparisons. */
 const KEPT_HEADING = '## Before / after'
 const DEFAULT_KEPT = `${KEPT_HEADING}\n\nHand-written: key medians before and after a change (this section survives \`--write\`).\n`
-
-function command (file: string, args: string[]): string {
-  try {
-    return execFileSync(file, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-  } catch (err) {
-    // A missing tool only costs a header line.
-    return `unknown (${file}: ${(err as Error).message.split('\n')[0] as string})`
-  }
-}
 
 function cpuModel (): string {
   try {

@@ -46,7 +46,8 @@ interleaved, for several rounds; prints medians and ratios. See bench/README.md.
   -h, --help          this text
 `
 
-function positiveInt (name: string, value: string | undefined, fallback: number): number {
+/** `value` as a positive integer, `fallback` when absent; throws a readable error otherwise. */
+export function positiveInt (name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} needs a positive integer, got "${value}"`)

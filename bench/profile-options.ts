@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { DEFAULT_CLIENT_THREADS } from './options.js'
+import { DEFAULT_CLIENT_THREADS, positiveInt } from './options.js'
 import { workloads, type Workload } from './workloads.js'
 
 /** What one `node dist/bench/profile.js` was asked to do. */
@@ -40,13 +40,6 @@ into a flame graph (SVG), folded stacks and a markdown summary under bench/profi
   --whole-run         analyse every sample, not only those taken while redis-benchmark ran
   -h, --help          this text
 `
-
-function positiveInt (name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} needs a positive integer, got "${value}"`)
-  return n
-}
 
 /** Parses the command line; throws with a readable message on a bad one. */
 export function parseProfileOptions (argv: readonly string[]): ProfileOptions {
