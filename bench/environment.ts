@@ -42,12 +42,17 @@ export function describeEnvironment (): Environment {
     date: new Date().toISOString(),
     uname: command('uname', ['-a']),
     nproc: availableParallelism(),
-    cpu: cpus()[0]?.model ?? 'unknown',
+    cpu: cpuModel(),
     node: process.version,
     redisServer: command('redis-server', ['--version']),
     redisBenchmark: command(REDIS_BENCHMARK, ['--version']),
     slotgateCommit: slotgateCommit()
   }
+}
+
+/** The CPU's model name (node reads /proc/cpuinfo on Linux). */
+export function cpuModel (): string {
+  return cpus()[0]?.model ?? 'unknown'
 }
 
 /** `1.23 0.98 0.75`: the machine's load averages, to spot other work sharing the cores. */

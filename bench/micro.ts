@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, loadavg } from 'node:os'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { cpuSnapshot, foreignShare } from './cpu-share.js'
-import { command, REPO_ROOT } from './environment.js'
+import { command, cpuModel, loadAverages, REPO_ROOT } from './environment.js'
 import { run as runEncoder } from './encoder.bench.js'
 import { run as runFramer } from './framer.bench.js'
 import { run as runKeySlot } from './key-slot.bench.js'
@@ -15,17 +15,6 @@ const MICRO_MD = join(REPO_ROOT, 'bench', 'MICRO.md')
 /** MICRO.md keeps everything from this heading on across rewrites: hand-written comparisons. */
 const KEPT_HEADING = '## Before / after'
 const DEFAULT_KEPT = `${KEPT_HEADING}\n\nHand-written: key medians before and after a change (this section survives \`--write\`).\n`
-
-function cpuModel (): string {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find(l => l.startsWith('model name'))
-    if (line !== undefined) return line.slice(line.indexOf(':') + 1).trim()
-  } catch (err) {
-    // No /proc (not Linux): fall back to what Node reports.
-    process.stderr.write(`[micro] /proc/cpuinfo: ${(err as Error).message}\n`)
-  }
-  return cpus()[0]?.model ?? 'unknown'
-}
 
 /** Short HEAD, with `-dirty` when the working tree has any change (untracked files included). */
 function commit (): string {
@@ -46,7 +35,6 @@ function measured (run: () => SuiteResult): Measured {
 }
 
 const percent = (share: number): string => `${(share * 100).toFixed(0)}%`
-const loads = (): string => loadavg().map(v => v.toFixed(2)).join(' ')
 
 /** Taken before the suites run: the commit should name the sources as built, not as they are after. */
 interface Start { date: string, commit: string, load: string }
@@ -56,7 +44,7 @@ function render (suites: readonly Measured[], kept: string, start: Start): strin
     ['date', start.date], ['uname -srm', command('uname', ['-srm'])],
     ['nproc', String(availableParallelism())], ['CPU', cpuModel()],
     ['node', process.version], ['commit', start.commit],
-    ['load average at start / end', `${start.load} / ${loads()}`]
+    ['load average at start / end', `${start.load} / ${loadAverages()}`]
   ]
   return [
     '# slotgate micro benchmarks',
@@ -87,7 +75,7 @@ function keptSection (): string {
 }
 
 const started = Date.now()
-const start: Start = { date: new Date(started).toISOString(), commit: commit(), load: loads() }
+const start: Start = { date: new Date(started).toISOString(), commit: commit(), load: loadAverages() }
 const suites = [runParser, runFramer, runKeySlot, runRouting, runEncoder].map(measured)
 const others = suites.map(s => percent(s.other)).join(', ')
 process.stderr.write(`[micro] ${suites.reduce((n, s) => n + s.rows.length, 0)} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; other processes' CPU share per suite: ${others}\n`)

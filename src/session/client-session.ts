@@ -147,24 +147,19 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
   lastWriteSlot = -1
   get inMulti (): boolean { return this.transaction.active }
 
-  /** The current request's bytes as received (see RequestSink.onRequest), for plain forwarding. */
-  private wire: Buffer | null = null
-
-  /** @internal RequestSink: one parsed request. */
+  /** @internal RequestSink: one parsed request; `wire`, its bytes as received, when whole. */
   onRequest (args: Buffer[], wire: Buffer | null): void {
     if (this.ending) return
-    this.wire = wire
     // Metrics: the first entry this command queues carries its start time, and its name (set in handle()).
     this.tagStartedAt = this.ctx.observer === null ? 0 : this.readAt
-    this.handle(args)
-    this.wire = null
+    this.handle(args, wire)
     this.tagStartedAt = 0
     // Backpressure: with too many replies outstanding, stop taking requests (the rest of
     // this chunk waits in the parser) until the client has read some.
     if (this.queue.length >= this.ctx.maxPendingRequests) this.updateReading()
   }
 
-  private handle (args: Buffer[]): void {
+  private handle (args: Buffer[], wire: Buffer | null): void {
     const plan = routeCommand(this.ctx.table, args, this.ctx.policy)
     const spec = plan.spec
     this.tagCommand = spec?.name ?? null
@@ -195,7 +190,7 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'single': {
         const req = new BackendRequest(args, plan.slot, plan.readOnly, this)
         req.protocol = this.protocol
-        req.wire = this.wire
+        req.wire = wire
         if (plan.readOnly) req.readFrom = this.readFrom()
         else this.lastWriteSlot = plan.slot
         this.pushEntry(req)
@@ -382,15 +377,10 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     }
     // A client that reads slower than its replies arrive is cut off at its output limit, as
     // Redis does (client-output-buffer-limit): its backlog must not grow our memory.
-    const backlog = this.socket.writableLength
-    if (backlog === 0) {
-      this.outputLimit.clear()
-    } else {
-      const limit = this.subscriptions.count > 0 ? this.ctx.outputLimits.pubsub : this.ctx.outputLimits.normal
-      if (this.outputLimit.exceeded(limit, backlog, Date.now())) {
-        this.close()
-        return
-      }
+    const limit = this.subscriptions.count > 0 ? this.ctx.outputLimits.pubsub : this.ctx.outputLimits.normal
+    if (this.outputLimit.exceeded(limit, this.socket.writableLength)) {
+      this.close()
+      return
     }
     this.updateReading()
   }

@@ -15,15 +15,14 @@ export interface OutputLimitConfig {
 export class OutputLimit {
   private softSince = 0
 
-  /** Nothing is waiting to be sent: any soft-limit period is over. */
-  clear (): void {
-    this.softSince = 0
-  }
-
-  /** True when a client with `backlog` unsent bytes must be disconnected now. */
-  exceeded (limit: OutputLimitConfig, backlog: number, now: number): boolean {
+  /**
+   * True when a client with `backlog` unsent bytes must be disconnected now. The clock is read
+   * only over the soft limit: this runs after every flush.
+   */
+  exceeded (limit: OutputLimitConfig, backlog: number, clock: () => number = Date.now): boolean {
     if (limit.hardBytes > 0 && backlog > limit.hardBytes) return true
     if (limit.softBytes > 0 && backlog > limit.softBytes) {
+      const now = clock()
       if (this.softSince === 0) this.softSince = now
       return now - this.softSince > limit.softSeconds * 1000
     }
