@@ -1,4 +1,4 @@
-import { LocalCluster } from '../src/dev/local-cluster.js'
+import { LocalCluster } from '../test/harness/local-cluster.js'
 import { killAll, stopSpawning } from './child-processes.js'
 import type { CountedNode } from './command-counts.js'
 import type { BenchTargets } from './measure.js'

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process'
-import { findExecutable } from '../src/dev/ensure-redis-server.js'
+import { findExecutable } from '../test/harness/ensure-redis-server.js'
 
 const live = new Map<number, ChildProcess>()
 let closed = false

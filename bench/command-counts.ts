@@ -1,4 +1,4 @@
-import { withNodeClient } from '../src/dev/node-command.js'
+import { withNodeClient } from '../test/harness/node-command.js'
 import type { BackendCommand } from './workloads.js'
 
 /** A cluster node and its role when the bench started (the bench makes no failovers). */

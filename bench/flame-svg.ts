@@ -100,9 +100,9 @@ export function flameGraphSvg (root: FlameNode, options: SvgOptions): string {
   })
   const note = hidden === 0 ? '' : `; ${hidden} frame(s) narrower than ${minWidth} px not drawn`
   return [
-    `<?xml version="1.0" encoding="UTF-8"?>`,
+    '<?xml version="1.0" encoding="UTF-8"?>',
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="ui-monospace,Menlo,Consolas,monospace" font-size="${FONT_SIZE}">`,
-    `<rect width="100%" height="100%" fill="#fdfdf8"/>`,
+    '<rect width="100%" height="100%" fill="#fdfdf8"/>',
     `<text x="${width / 2}" y="20" font-size="15" text-anchor="middle">${escapeXml(options.title)}</text>`,
     `<text x="${width / 2}" y="36" fill="#555" text-anchor="middle">${escapeXml(`${options.subtitle ?? ''}${note}`)}</text>`,
     ...legend,

@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis'
-import { withNodeClient } from '../src/dev/node-command.js'
+import { withNodeClient } from '../test/harness/node-command.js'
 
 /** What `count` commands of one kind, sent through slotgate, got back. */
 export interface ProbeResult {

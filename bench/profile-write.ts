@@ -76,8 +76,17 @@ export async function writeProfile (profilePath: string, window: SampleWindow | 
   const kept = await keepRaw(raw, outDir, id)
   notes.push(kept.note)
   const entry: ProfileIndexEntry = {
-    workload: id, title: facts.title, date: facts.date, commit: facts.commit, command: facts.command, rps: facts.rps,
-    idle: s.idle / s.samples, gc: s.gc / s.samples, program: s.program / s.samples, slotgate: s.byCategory.slotgate / s.samples, samples: s.samples
+    workload: id,
+    title: facts.title,
+    date: facts.date,
+    commit: facts.commit,
+    command: facts.command,
+    rps: facts.rps,
+    idle: s.idle / s.samples,
+    gc: s.gc / s.samples,
+    program: s.program / s.samples,
+    slotgate: s.byCategory.slotgate / s.samples,
+    samples: s.samples
   }
   const rps = facts.rps === undefined ? 'no result' : `${Math.round(facts.rps).toLocaleString('en-US')} ops/s`
   const summary = summaryMarkdown(tree, {

@@ -71,7 +71,7 @@ async function main (): Promise<number> {
     if (stopping) { killAll(); process.exit(code) }
     stopping = true
     log(`${signal}: stopping slotgate and the cluster (again to force)`)
-    run.stop().then(async () => { await rm(profileDir, { recursive: true, force: true }) }).finally(() => process.exit(code))
+    void run.stop().then(async () => { await rm(profileDir, { recursive: true, force: true }) }).finally(() => process.exit(code))
   }
   process.on('SIGINT', () => { onSignal('SIGINT', 130) })
   process.on('SIGTERM', () => { onSignal('SIGTERM', 143) })

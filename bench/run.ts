@@ -118,7 +118,7 @@ async function main (): Promise<number> {
     if (stopping) { killAll(); process.exit(code) }
     stopping = true
     log(`${signal}: stopping slotgate and the cluster (again to force)`)
-    setup.stop().finally(() => process.exit(code))
+    void setup.stop().finally(() => process.exit(code))
   }
   process.on('SIGINT', () => { onSignal('SIGINT', 130) })
   process.on('SIGTERM', () => { onSignal('SIGTERM', 143) })

@@ -2,8 +2,8 @@ import { once } from 'node:events'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
-import { freePorts } from '../src/dev/free-ports.js'
-import { withNodeClient } from '../src/dev/node-command.js'
+import { freePorts } from '../test/harness/free-ports.js'
+import { withNodeClient } from '../test/harness/node-command.js'
 import { killChild, OutputTail, spawnTracked } from './child-processes.js'
 
 /** The compiled CLI, next to this file's compiled form (dist/bench → dist/src/bin). */

@@ -201,8 +201,12 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     }
     // Connect to every master now rather than on the first command, so /readyz turns 200 at once.
     for (const master of topology.masters()) pool.linkFor(master)
-    logger.info({ masters: topology.masters(), coveredSlots: topology.coveredSlots(), commands: ctx.table.size,
-      failoverDeadlineMs: dispatchOptions.failoverDeadlineMs }, 'slotgate ready')
+    logger.info({
+      masters: topology.masters(),
+      coveredSlots: topology.coveredSlots(),
+      commands: ctx.table.size,
+      failoverDeadlineMs: dispatchOptions.failoverDeadlineMs
+    }, 'slotgate ready')
   })()
 
   return {

@@ -269,4 +269,3 @@ export class RequestDispatcher implements LinkListener {
     req.owner.onRequestDone(req)
   }
 }
-

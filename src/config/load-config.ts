@@ -3,16 +3,16 @@
  * env vars, the JSON file named by `--config` (or `SLOTGATE_CONFIG`), the schema defaults.
  * Every problem is collected before failing, so one run tells the operator everything to fix.
  */
-import { readFileSync } from 'node:fs';
-import convict from 'convict';
-import { CONFIG_SCHEMA, SENSITIVE_KEYS, schemaDefaults, type ConfigKey, type SlotgateConfig } from './schema.js';
-import { guessKey, parseArgs, type ParsedArgs } from './parse-args.js';
-import { ConfigError } from './config-error.js';
+import { readFileSync } from 'node:fs'
+import convict from 'convict'
+import { CONFIG_SCHEMA, SENSITIVE_KEYS, schemaDefaults, type ConfigKey, type SlotgateConfig } from './schema.js'
+import { guessKey, parseArgs, type ParsedArgs } from './parse-args.js'
+import { ConfigError } from './config-error.js'
 
-export { ConfigError };
+export { ConfigError }
 
 /** Env var naming the JSON config file, like `--config`. */
-export const CONFIG_FILE_ENV = 'SLOTGATE_CONFIG';
+export const CONFIG_FILE_ENV = 'SLOTGATE_CONFIG'
 
 /** What {@link loadConfig} returns. */
 export interface LoadedConfig {
@@ -24,58 +24,58 @@ export interface LoadedConfig {
   version: boolean;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** A file error's code (ENOENT, EISDIR, ...) when it has one, else its message. */
-function errorText(err: unknown): string {
-  if (err instanceof Error) return 'code' in err && typeof err.code === 'string' ? err.code : err.message;
-  return String(err);
+function errorText (err: unknown): string {
+  if (err instanceof Error) return 'code' in err && typeof err.code === 'string' ? err.code : err.message
+  return String(err)
 }
 
 /** Reads the config file: its known values, and a problem for anything else in it. */
-function readConfigFile(path: string, problems: string[]): Partial<Record<ConfigKey, unknown>> {
-  let text: string;
+function readConfigFile (path: string, problems: string[]): Partial<Record<ConfigKey, unknown>> {
+  let text: string
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(path, 'utf8')
   } catch (err) {
-    problems.push(`config file ${path}: cannot read it (${errorText(err)})`);
-    return {};
+    problems.push(`config file ${path}: cannot read it (${errorText(err)})`)
+    return {}
   }
-  let parsed: unknown;
+  let parsed: unknown
   try {
     // Editors on Windows may save a byte-order mark, which JSON.parse rejects.
-    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch (err) {
-    problems.push(`config file ${path}: invalid JSON (${errorText(err)})`);
-    return {};
+    problems.push(`config file ${path}: invalid JSON (${errorText(err)})`)
+    return {}
   }
   if (!isPlainObject(parsed)) {
-    problems.push(`config file ${path}: must hold one JSON object`);
-    return {};
+    problems.push(`config file ${path}: must hold one JSON object`)
+    return {}
   }
-  const values: Partial<Record<ConfigKey, unknown>> = {};
+  const values: Partial<Record<ConfigKey, unknown>> = {}
   for (const [name, value] of Object.entries(parsed)) {
     if (!Object.hasOwn(CONFIG_SCHEMA, name)) {
-      const near = guessKey(name);
-      problems.push(`config file ${path}: unknown key ${JSON.stringify(name)}${near ? ` (did you mean "${near}"?)` : ''}`);
+      const near = guessKey(name)
+      problems.push(`config file ${path}: unknown key ${JSON.stringify(name)}${near ? ` (did you mean "${near}"?)` : ''}`)
     } else if (isPlainObject(value)) {
       // Convict would read an object as a nested schema and report a confusing "missing" param.
-      problems.push(`config file ${path}: ${name} must be a value, not an object`);
+      problems.push(`config file ${path}: ${name} must be a value, not an object`)
     } else {
-      values[name as ConfigKey] = value;
+      values[name as ConfigKey] = value
     }
   }
-  return values;
+  return values
 }
 
 /** Names the layer an option's final value came from, for problem messages. */
-function sourceOf(key: ConfigKey, args: ParsedArgs, env: NodeJS.ProcessEnv, fileValues: object, file: string | undefined): string {
-  if (args.values[key] !== undefined) return `--${CONFIG_SCHEMA[key].arg}`;
-  if (env[CONFIG_SCHEMA[key].env] !== undefined) return CONFIG_SCHEMA[key].env;
-  if (Object.hasOwn(fileValues, key)) return `config file ${file}`;
-  return 'default';
+function sourceOf (key: ConfigKey, args: ParsedArgs, env: NodeJS.ProcessEnv, fileValues: object, file: string | undefined): string {
+  if (args.values[key] !== undefined) return `--${CONFIG_SCHEMA[key].arg}`
+  if (env[CONFIG_SCHEMA[key].env] !== undefined) return CONFIG_SCHEMA[key].env
+  if (Object.hasOwn(fileValues, key)) return `config file ${file}`
+  return 'default'
 }
 
 /**
@@ -84,45 +84,45 @@ function sourceOf(key: ConfigKey, args: ParsedArgs, env: NodeJS.ProcessEnv, file
  * @throws {@link ConfigError} listing every problem: invalid values (from any source), unknown
  * flags or stray arguments, unknown keys in the config file, an unreadable or non-JSON file.
  */
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
-  const args = parseArgs(argv);
+export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  const args = parseArgs(argv)
   if (args.help || args.version) {
     // Help and version must work whatever else is wrong (e.g. a missing config file).
-    return { config: schemaDefaults(), help: args.help, version: args.version };
+    return { config: schemaDefaults(), help: args.help, version: args.version }
   }
-  const problems = [...args.problems];
-  const file = args.configFile ?? (env[CONFIG_FILE_ENV] || undefined);
-  const fileValues = file === undefined ? {} : readConfigFile(file, problems);
+  const problems = [...args.problems]
+  const file = args.configFile ?? (env[CONFIG_FILE_ENV] || undefined)
+  const fileValues = file === undefined ? {} : readConfigFile(file, problems)
 
   // `args: []` keeps convict from reading process.argv itself; flags are set below instead.
-  const conf = convict<SlotgateConfig>(CONFIG_SCHEMA, { env, args: [] });
-  conf.load(fileValues); // convict re-applies env vars after a load, so env beats the file.
-  for (const [key, value] of Object.entries(args.values)) conf.set(key, value);
+  const conf = convict<SlotgateConfig>(CONFIG_SCHEMA, { env, args: [] })
+  conf.load(fileValues) // convict re-applies env vars after a load, so env beats the file.
+  for (const [key, value] of Object.entries(args.values)) conf.set(key, value)
 
   try {
-    conf.validate({ allowed: 'strict' });
+    conf.validate({ allowed: 'strict' })
   } catch (err) {
     // Convict joins its findings into one message, one "key: reason" line per invalid value.
     for (const line of (err instanceof Error ? err.message : String(err)).split('\n')) {
-      const match = /^(\w+): (.*)$/s.exec(line);
-      const key = match?.[1];
+      const match = /^(\w+): (.*)$/s.exec(line)
+      const key = match?.[1]
       if (match && key !== undefined && Object.hasOwn(CONFIG_SCHEMA, key)) {
-        problems.push(`${key} (from ${sourceOf(key as ConfigKey, args, env, fileValues, file)}): ${match[2]}`);
+        problems.push(`${key} (from ${sourceOf(key as ConfigKey, args, env, fileValues, file)}): ${match[2]}`)
       } else {
-        problems.push(line);
+        problems.push(line)
       }
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { config: conf.getProperties(), help: false, version: false };
+  if (problems.length > 0) throw new ConfigError(problems)
+  return { config: conf.getProperties(), help: false, version: false }
 }
 
 /** Marker that replaces secrets in {@link redactConfig}'s output (the same as pino's). */
-export const REDACTED = '[Redacted]';
+export const REDACTED = '[Redacted]'
 
 /** A copy of `config` fit to print or log: every sensitive value replaced by {@link REDACTED}. */
-export function redactConfig(config: SlotgateConfig): Record<ConfigKey, unknown> {
-  const copy: Record<ConfigKey, unknown> = { ...config };
-  for (const key of SENSITIVE_KEYS) copy[key] = REDACTED;
-  return copy;
+export function redactConfig (config: SlotgateConfig): Record<ConfigKey, unknown> {
+  const copy: Record<ConfigKey, unknown> = { ...config }
+  for (const key of SENSITIVE_KEYS) copy[key] = REDACTED
+  return copy
 }

@@ -5,23 +5,23 @@
  *
  * Naming rule, checked by the tests: key `fooBarMs` ↔ flag `--foo-bar-ms` ↔ env `SLOTGATE_FOO_BAR_MS`.
  */
-import type convict from 'convict';
-import { FORMAT } from './formats.js';
+import type convict from 'convict'
+import { FORMAT } from './formats.js'
 
 /** pino's levels plus `silent`, most to least severe. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 /** A `logLevel` value. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** Log output formats: JSON lines only (pipe through `pino-pretty` to read them by eye). */
-export const LOG_FORMATS = ['json'] as const;
+export const LOG_FORMATS = ['json'] as const
 /** A `logFormat` value. */
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 /** Where read-only commands may go; see the `readPolicy` option's doc. */
-export const READ_POLICIES = ['master', 'prefer-replica', 'replica', 'any'] as const;
+export const READ_POLICIES = ['master', 'prefer-replica', 'replica', 'any'] as const
 /** A `readPolicy` value. */
-export type ReadPolicy = (typeof READ_POLICIES)[number];
+export type ReadPolicy = (typeof READ_POLICIES)[number]
 
 /** Every slotgate option, validated. Durations are in milliseconds, sizes in bytes. */
 export interface SlotgateConfig {
@@ -78,7 +78,7 @@ export interface SlotgateConfig {
 }
 
 /** A config key. */
-export type ConfigKey = keyof SlotgateConfig;
+export type ConfigKey = keyof SlotgateConfig
 
 /** One option's schema entry: convict's fields, plus bounds read by the integer formats. */
 export interface OptionSchema<T> extends convict.SchemaObj<T> {
@@ -92,10 +92,10 @@ export interface OptionSchema<T> extends convict.SchemaObj<T> {
 }
 
 /** The schema, one entry per {@link SlotgateConfig} key. */
-export type ConfigSchema = { [K in ConfigKey]: OptionSchema<SlotgateConfig[K]> };
+export type ConfigSchema = { [K in ConfigKey]: OptionSchema<SlotgateConfig[K]> }
 
 // Node's timers fire at once for delays above 2^31-1 ms, so no duration may exceed it.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Commands denied unless the operator says otherwise (see `denyCommands`). */
 export const DEFAULT_DENIED_COMMANDS: string[] = [
@@ -106,7 +106,7 @@ export const DEFAULT_DENIED_COMMANDS: string[] = [
   'cluster|flushslots', 'cluster|forget', 'cluster|meet', 'cluster|replicate', 'cluster|reset',
   'cluster|saveconfig', 'cluster|set-config-epoch', 'cluster|setslot', 'cluster|bumpepoch',
   'client|pause', 'client|unpause'
-];
+]
 
 /** The schema. Options are listed in the order `--help` shows them. */
 export const CONFIG_SCHEMA: ConfigSchema = {
@@ -119,7 +119,9 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   },
   port: {
     doc: 'TCP port clients connect to (0 picks a free port).',
-    format: FORMAT.int, min: 0, max: 65535,
+    format: FORMAT.int,
+    min: 0,
+    max: 65535,
     default: 6379,
     env: 'SLOTGATE_PORT',
     arg: 'port',
@@ -171,63 +173,80 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   },
   linksPerNode: {
     doc: 'TCP connections kept to each cluster node and shared by all clients (requests are pipelined on them). Raise it when one connection per node is the bottleneck. MULTI, blocking commands and pub/sub take dedicated connections on top of these.',
-    format: FORMAT.int, min: 1, max: 64,
+    format: FORMAT.int,
+    min: 1,
+    max: 64,
     default: 1,
     env: 'SLOTGATE_LINKS_PER_NODE',
     arg: 'links-per-node',
   },
   topologyRefreshIntervalMs: {
     doc: 'How often the slot map is re-read from the cluster even when nothing suggests it changed.',
-    format: FORMAT.int, min: 1, max: MAX_TIMER_MS,
+    format: FORMAT.int,
+    min: 1,
+    max: MAX_TIMER_MS,
     default: 10000,
     env: 'SLOTGATE_TOPOLOGY_REFRESH_INTERVAL_MS',
     arg: 'topology-refresh-interval-ms',
   },
   topologyRefreshDebounceMs: {
     doc: 'After a MOVED reply or a lost link, wait this long before re-reading the slot map, so a burst of redirects costs one refresh. 0: refresh at once.',
-    format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
+    format: FORMAT.int,
+    min: 0,
+    max: MAX_TIMER_MS,
     default: 200,
     env: 'SLOTGATE_TOPOLOGY_REFRESH_DEBOUNCE_MS',
     arg: 'topology-refresh-debounce-ms',
   },
   connectTimeoutMs: {
     doc: 'Longest wait to connect to a cluster node, handshake (AUTH, READONLY, HELLO) included.',
-    format: FORMAT.int, min: 1, max: MAX_TIMER_MS,
+    format: FORMAT.int,
+    min: 1,
+    max: MAX_TIMER_MS,
     default: 2000,
     env: 'SLOTGATE_CONNECT_TIMEOUT_MS',
     arg: 'connect-timeout-ms',
   },
   commandTimeoutMs: {
     doc: 'Longest wait for a node\'s reply to one request before the client gets an error. 0 disables it. Blocking commands (BLPOP, XREAD BLOCK, ...) are exempt: they wait as long as they asked to.',
-    format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
+    format: FORMAT.int,
+    min: 0,
+    max: MAX_TIMER_MS,
     default: 5000,
     env: 'SLOTGATE_COMMAND_TIMEOUT_MS',
     arg: 'command-timeout-ms',
   },
   failoverDeadlineMs: {
     doc: 'How long requests for a failed master\'s slots wait for a replica to be promoted before the client gets an error. 0: auto, 2 × the cluster\'s cluster-node-timeout read at start (CONFIG GET) + 5000, which leaves time for failure detection plus the election; 2 × 15000 + 5000 (Redis\' default node timeout) when the cluster refuses CONFIG GET.',
-    format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
+    format: FORMAT.int,
+    min: 0,
+    max: MAX_TIMER_MS,
     default: 0,
     env: 'SLOTGATE_FAILOVER_DEADLINE_MS',
     arg: 'failover-deadline-ms',
   },
   maxRedirects: {
     doc: 'Most MOVED/ASK redirects one request follows before the client gets an error; bounds the loop while slots migrate (16, as in ioredis).',
-    format: FORMAT.int, min: 1, max: 1000,
+    format: FORMAT.int,
+    min: 1,
+    max: 1000,
     default: 16,
     env: 'SLOTGATE_MAX_REDIRECTS',
     arg: 'max-redirects',
   },
   retryBackoffMs: {
     doc: 'First delay before retrying after TRYAGAIN, CLUSTERDOWN or a lost link; it doubles at each retry, and retries stop at the request\'s deadline.',
-    format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
+    format: FORMAT.int,
+    min: 0,
+    max: MAX_TIMER_MS,
     default: 50,
     env: 'SLOTGATE_RETRY_BACKOFF_MS',
     arg: 'retry-backoff-ms',
   },
   maxClients: {
     doc: 'Most client connections at once; beyond it a new client gets "-ERR max number of clients reached" and is closed, as Redis does with maxclients (same default).',
-    format: FORMAT.int, min: 1,
+    format: FORMAT.int,
+    min: 1,
     default: 10000,
     env: 'SLOTGATE_MAX_CLIENTS',
     arg: 'max-clients',
@@ -241,28 +260,34 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   },
   maxBlockingLinks: {
     doc: 'Most cluster connections held by blocked clients at once (BLPOP, BLMOVE, XREAD BLOCK, ...: each waits on a connection of its own so it never holds up the shared ones). Beyond it a blocking command gets an error asking to retry.',
-    format: FORMAT.int, min: 1,
+    format: FORMAT.int,
+    min: 1,
     default: 1000,
     env: 'SLOTGATE_MAX_BLOCKING_LINKS',
     arg: 'max-blocking-links',
   },
   pubsubOutputLimitBytes: {
     doc: 'Hard output buffer limit of a Pub/Sub subscriber: a subscriber whose unread backlog passes it is disconnected, as Redis does with client-output-buffer-limit pubsub (same 32 MiB hard default), so a slow reader cannot grow slotgate\'s memory.',
-    format: FORMAT.int, min: 1024,
+    format: FORMAT.int,
+    min: 1024,
     default: 33554432,
     env: 'SLOTGATE_PUBSUB_OUTPUT_LIMIT_BYTES',
     arg: 'pubsub-output-limit-bytes',
   },
   clientIdleTimeoutMs: {
     doc: "Close a client connection idle this long (Redis' timeout); subscribers and blocked clients are never idle. 0 disables, as Redis' default.",
-    format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
+    format: FORMAT.int,
+    min: 0,
+    max: MAX_TIMER_MS,
     default: 0,
     env: 'SLOTGATE_CLIENT_IDLE_TIMEOUT_MS',
     arg: 'client-idle-timeout-ms',
   },
   tcpKeepAliveMs: {
     doc: "TCP keepalive on client connections (Redis' tcp-keepalive, default 300 s), so dead peers are found. 0 disables.",
-    format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
+    format: FORMAT.int,
+    min: 0,
+    max: MAX_TIMER_MS,
     default: 300000,
     env: 'SLOTGATE_TCP_KEEP_ALIVE_MS',
     arg: 'tcp-keep-alive-ms',
@@ -332,63 +357,73 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   },
   pubsubOutputSoftLimitBytes: {
     doc: 'Soft output buffer limit of a Pub/Sub subscriber: over it for pubsubOutputSoftLimitSeconds in a row, the subscriber is disconnected (Redis\' pubsub soft limit, same 8 MiB / 60 s default). 0 disables.',
-    format: FORMAT.int, min: 0,
+    format: FORMAT.int,
+    min: 0,
     default: 8388608,
     env: 'SLOTGATE_PUBSUB_OUTPUT_SOFT_LIMIT_BYTES',
     arg: 'pubsub-output-soft-limit-bytes',
   },
   pubsubOutputSoftLimitSeconds: {
     doc: 'How long a subscriber may stay over pubsubOutputSoftLimitBytes.',
-    format: FORMAT.int, min: 0,
+    format: FORMAT.int,
+    min: 0,
     default: 60,
     env: 'SLOTGATE_PUBSUB_OUTPUT_SOFT_LIMIT_SECONDS',
     arg: 'pubsub-output-soft-limit-seconds',
   },
   clientOutputLimitBytes: {
     doc: 'Hard output buffer limit of an ordinary client: past it the client is disconnected. 0 (Redis\' default for normal clients) relies on backpressure alone: a client that does not read stops being read, and at most maxPendingRequests replies are outstanding.',
-    format: FORMAT.int, min: 0,
+    format: FORMAT.int,
+    min: 0,
     default: 0,
     env: 'SLOTGATE_CLIENT_OUTPUT_LIMIT_BYTES',
     arg: 'client-output-limit-bytes',
   },
   clientOutputSoftLimitBytes: {
     doc: 'Soft output buffer limit of an ordinary client (with clientOutputSoftLimitSeconds). 0 disables.',
-    format: FORMAT.int, min: 0,
+    format: FORMAT.int,
+    min: 0,
     default: 0,
     env: 'SLOTGATE_CLIENT_OUTPUT_SOFT_LIMIT_BYTES',
     arg: 'client-output-soft-limit-bytes',
   },
   clientOutputSoftLimitSeconds: {
     doc: 'How long an ordinary client may stay over clientOutputSoftLimitBytes.',
-    format: FORMAT.int, min: 0,
+    format: FORMAT.int,
+    min: 0,
     default: 0,
     env: 'SLOTGATE_CLIENT_OUTPUT_SOFT_LIMIT_SECONDS',
     arg: 'client-output-soft-limit-seconds',
   },
   maxPendingRequests: {
     doc: 'Unanswered requests one client may have; further pipelined requests wait (unread) until it has read some replies. Bounds the memory a client that pipelines without reading can make slotgate hold (e.g. 1,000 GETs of 1 MiB values), at no cost to ordinary pipelines.',
-    format: FORMAT.int, min: 1,
+    format: FORMAT.int,
+    min: 1,
     default: 128,
     env: 'SLOTGATE_MAX_PENDING_REQUESTS',
     arg: 'max-pending-requests',
   },
   maxBulkBytes: {
     doc: 'Largest single argument a client may send (Redis\' proto-max-bulk-len, same 512 MiB default); a larger one is a protocol error that closes the connection, refused as soon as its length header arrives.',
-    format: FORMAT.int, min: 1,
+    format: FORMAT.int,
+    min: 1,
     default: 536870912,
     env: 'SLOTGATE_MAX_BULK_BYTES',
     arg: 'max-bulk-bytes',
   },
   maxRequestBytes: {
     doc: 'Largest whole request, all its arguments together (Redis\' client-query-buffer-limit, same 1 GiB default), so many arguments each under maxBulkBytes cannot add up to gigabytes held for one client; beyond it, a protocol error closes the connection.',
-    format: FORMAT.int, min: 1,
+    format: FORMAT.int,
+    min: 1,
     default: 1073741824,
     env: 'SLOTGATE_MAX_REQUEST_BYTES',
     arg: 'max-request-bytes',
   },
   maxMultibulkLength: {
     doc: 'Most arguments in one request; a longer multibulk header is a protocol error that closes the connection. Redis before 7.0 allowed 1048576 (1024 × 1024) and 7.x allows up to 2^31-1; slotgate keeps the old bound by default, because the header alone makes the parser reserve room for that many arguments.',
-    format: FORMAT.int, min: 1, max: 2 ** 31 - 1,
+    format: FORMAT.int,
+    min: 1,
+    max: 2 ** 31 - 1,
     default: 1048576,
     env: 'SLOTGATE_MAX_MULTIBULK_LENGTH',
     arg: 'max-multibulk-length',
@@ -402,7 +437,9 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   },
   metricsPort: {
     doc: 'TCP port of the HTTP endpoints (0 picks a free port).',
-    format: FORMAT.int, min: 0, max: 65535,
+    format: FORMAT.int,
+    min: 0,
+    max: 65535,
     default: 9190,
     env: 'SLOTGATE_METRICS_PORT',
     arg: 'metrics-port',
@@ -416,14 +453,18 @@ export const CONFIG_SCHEMA: ConfigSchema = {
   },
   workers: {
     doc: 'Processes serving clients on the same port (node:cluster); auto: one per CPU. Each worker has its own links to the cluster, so links per node = workers × linksPerNode.',
-    format: FORMAT.intOrAuto, min: 1, max: 1024,
+    format: FORMAT.intOrAuto,
+    min: 1,
+    max: 1024,
     default: 1,
     env: 'SLOTGATE_WORKERS',
     arg: 'workers',
   },
   drainGraceMs: {
     doc: 'On SIGTERM or SIGINT slotgate stops accepting clients and lets requests in flight finish; after this long it closes the connections left. 0: close at once.',
-    format: FORMAT.int, min: 0, max: MAX_TIMER_MS,
+    format: FORMAT.int,
+    min: 0,
+    max: MAX_TIMER_MS,
     default: 10000,
     env: 'SLOTGATE_DRAIN_GRACE_MS',
     arg: 'drain-grace-ms',
@@ -442,17 +483,17 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     env: 'SLOTGATE_LOG_FORMAT',
     arg: 'log-format',
   },
-};
+}
 
 /** Every config key, in schema order. */
-export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[];
+export const CONFIG_KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[]
 
 /** Keys whose values are secrets: never logged, never printed. */
-export const SENSITIVE_KEYS: readonly ConfigKey[] = CONFIG_KEYS.filter((key) => CONFIG_SCHEMA[key].sensitive === true);
+export const SENSITIVE_KEYS: readonly ConfigKey[] = CONFIG_KEYS.filter((key) => CONFIG_SCHEMA[key].sensitive === true)
 
 /** The schema's defaults as a config object (what `config/default.json` must hold). */
-export function schemaDefaults(): SlotgateConfig {
-  const defaults: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) defaults[key] = structuredClone(CONFIG_SCHEMA[key].default);
-  return defaults as unknown as SlotgateConfig;
+export function schemaDefaults (): SlotgateConfig {
+  const defaults: Record<string, unknown> = {}
+  for (const key of CONFIG_KEYS) defaults[key] = structuredClone(CONFIG_SCHEMA[key].default)
+  return defaults as unknown as SlotgateConfig
 }

@@ -101,4 +101,3 @@ function kill (args: readonly Buffer[], self: ClientView, all: () => Iterable<Cl
   }
   return integerReply(killed)
 }
-

@@ -33,7 +33,7 @@ export async function formatInfo (requested: string[], source: InfoSource, proto
         parts.push(`# Server\r\nredis_version:${source.redisVersion}\r\nredis_mode:standalone\r\n` +
           `slotgate_version:${source.slotgateVersion}\r\nos:${process.platform}\r\nprocess_id:${process.pid}\r\n` +
           `tcp_port:${source.port}\r\nuptime_in_seconds:${uptime}\r\nuptime_in_days:${Math.floor(uptime / 86400)}\r\n` +
-          `executable:slotgate\r\nloading:0\r\n`)
+          'executable:slotgate\r\nloading:0\r\n')
         break
       }
       case 'clients':

@@ -117,4 +117,3 @@ function hello (args: readonly Buffer[], session: LocalSession, info: InfoSource
     [bulkReply('modules'), EMPTY_ARRAY]
   ])
 }
-

@@ -116,7 +116,7 @@ export class Subscriptions implements DedicatedLinkOwner {
         counts.push(this.shardChannels.size)
       }
       const link = this.shardLink(slot)
-      if (link === null) { this.session.pushReply(Buffer.from(`-CLUSTERDOWN Hash slot not served\r\n`)); return }
+      if (link === null) { this.session.pushReply(Buffer.from('-CLUSTERDOWN Hash slot not served\r\n')); return }
       this.send(link, args, counts.length, counts)
       return
     }

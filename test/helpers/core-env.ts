@@ -4,7 +4,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import type tap from 'tap'
 import { keySlot } from '../../src/cluster/key-slot.js'
-import { LocalCluster, type LocalClusterOptions } from '../../src/dev/local-cluster.js'
+import { LocalCluster, type LocalClusterOptions } from '../harness/local-cluster.js'
 import type { SlotgateConfig } from '../../src/config/schema.js'
 import type { Slotgate } from '../../src/main.js'
 import { startProxy } from './start-proxy.js'

@@ -15,6 +15,7 @@ export class Prng {
     x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296
   }
+
   /** Integer in [lo, hi]. */
   int (lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)) }
   pick<T> (items: readonly T[]): T { return items[Math.floor(this.next() * items.length)] }

@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePorts } from '../../src/dev/free-ports.js'
+import { freePorts } from '../harness/free-ports.js'
 import { eventually, httpGet } from './metrics-scrape.js'
 
 /** The repository's top directory. */

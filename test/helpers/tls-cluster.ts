@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Redis, type RedisOptions } from 'ioredis'
-import { freePorts } from '../../src/dev/free-ports.js'
-import { killOnExit } from '../../src/dev/kill-on-exit.js'
+import { freePorts } from '../harness/free-ports.js'
+import { killOnExit } from '../harness/kill-on-exit.js'
 
 const run = promisify(execFile)
 const HOST = '127.0.0.1'

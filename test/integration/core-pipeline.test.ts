@@ -10,7 +10,6 @@ import { seededRandom as prng } from '../helpers/seeded-random.js'
 const env = await startCoreEnv()
 t.teardown(env.stop)
 
-
 type Value = { type: 'string', v: string } | { type: 'hash', m: Map<string, string> } | { type: 'list', l: string[] }
 type Reply = [string | null, unknown] // [error message or null, value]
 

@@ -184,7 +184,7 @@ t.test('configured limits: maxBulkBytes and maxMultibulkLength', async t => {
 t.test('maxRequestBytes bounds the whole request, as its documentation says ("all its arguments")', async t => {
   const limited = await startProxy(env.cluster.seeds(), { maxRequestBytes: 1000 })
   t.teardown(async () => { await limited.close() })
-  const [a, b] = [`{limits}a`, `{limits}b`]
+  const [a, b] = ['{limits}a', '{limits}b']
   // Two 600-byte values: each under the limit, together over it.
   const mset = `*5\r\n$4\r\nMSET\r\n$${a.length}\r\n${a}\r\n$600\r\n${'a'.repeat(600)}\r\n$${b.length}\r\n${b}\r\n$600\r\n${'b'.repeat(600)}\r\n`
   const r = await exchange(limited.port, mset)

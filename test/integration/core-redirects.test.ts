@@ -20,8 +20,8 @@ async function nodeClient (port: number): Promise<Redis> {
 /** GETs every key in one pipeline through `client`; returns the replies or the first error. */
 async function getAll (client: Redis, keys: string[]): Promise<Array<string | null>> {
   const results = await client.pipeline(keys.map(k => ['get', k])).exec() as Array<[Error | null, string | null]>
-  const failed = results.find(r => r[0] !== null)
-  if (failed !== undefined) throw failed[0] as Error
+  const failed = results.find(r => r[0] !== null)?.[0]
+  if (failed != null) throw failed
   return results.map(r => r[1])
 }
 

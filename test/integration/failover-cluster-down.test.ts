@@ -5,7 +5,7 @@
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { LocalCluster } from '../../src/dev/local-cluster.js'
+import { LocalCluster } from '../harness/local-cluster.js'
 import { describeLoad, directClient, findLostWrites, HOST, plainClient, startLoad, stopAllLoads } from '../helpers/load-generator.js'
 import { startProxy } from '../helpers/start-proxy.js'
 

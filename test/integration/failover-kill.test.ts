@@ -7,7 +7,7 @@ import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { keySlot } from '../../src/cluster/key-slot.js'
-import { LocalCluster } from '../../src/dev/local-cluster.js'
+import { LocalCluster } from '../harness/local-cluster.js'
 import { countByKind, describeLoad, directClient, findCounterViolations, findLostWrites, HOST, lostWithin, plainClient, startLoad, stopAllLoads } from '../helpers/load-generator.js'
 import { startProxy } from '../helpers/start-proxy.js'
 

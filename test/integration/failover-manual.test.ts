@@ -5,7 +5,7 @@
 // the same load shows what Redis drops, apart from what slotgate would.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { LocalCluster } from '../../src/dev/local-cluster.js'
+import { LocalCluster } from '../harness/local-cluster.js'
 import { describeLoad, directClient, findLostWrites, lostWithin, plainClient, startLoad, stopAllLoads } from '../helpers/load-generator.js'
 import { startProxy } from '../helpers/start-proxy.js'
 
@@ -22,7 +22,7 @@ const shards = [...proxy.topology.allShards()].sort((a, b) => a.master.localeCom
 
 for (const [i, mode] of (['graceful', 'FORCE'] as const).entries()) {
   t.test(`CLUSTER FAILOVER${mode === 'FORCE' ? ' FORCE' : ''} under load`, async t => {
-  t.teardown(stopAllLoads)
+    t.teardown(stopAllLoads)
     const shard = shards[i]
     t.equal(shard.replicas.length, 1, `slotgate knows ${shard.master}'s replica`)
     const oldMaster = shard.master

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { keySlot } from '../../src/cluster/key-slot.js'
-import { LocalCluster } from '../../src/dev/local-cluster.js'
+import { LocalCluster } from '../harness/local-cluster.js'
 import { describeLoad, directClient, findCounterViolations, findLostWrites, HOST, type LoadStats, lostWithin, plainClient, startLoad, stopAllLoads } from '../helpers/load-generator.js'
 import { startProxy } from '../helpers/start-proxy.js'
 
@@ -120,7 +120,7 @@ t.test(`paused shorter than cluster-node-timeout (${NODE_TIMEOUT_MS} ms): errors
   t.equal(proxy.topology.masterFor([...victimSlots][0]), victim, 'no failover happened: the same master serves its slots')
 })
 
-t.test(`paused longer than cluster-node-timeout: the replica takes over`, async t => {
+t.test('paused longer than cluster-node-timeout: the replica takes over', async t => {
   t.teardown(stopAllLoads)
   const victim = masters[1]
   const victimPort = Number(victim.split(':')[1])

@@ -4,11 +4,12 @@
 // see no error throughout, and every acknowledged write is in the cluster. (redis-cli 7.0's
 // del-node resets the removed node rather than shutting it down; it is stopped here afterwards.)
 import { setTimeout as sleep } from 'node:timers/promises'
+import { stripVTControlCharacters } from 'node:util'
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { keySlot } from '../../src/cluster/key-slot.js'
-import { LocalCluster } from '../../src/dev/local-cluster.js'
-import type { RedisProcess } from '../../src/dev/redis-process.js'
+import { LocalCluster } from '../harness/local-cluster.js'
+import type { RedisProcess } from '../harness/redis-process.js'
 import { ExtraNodes, ownSlots, reshard } from '../helpers/cluster-scaling.js'
 import { describeLoad, directClient, findLostWrites, HOST, plainClient, startLoad, stopAllLoads } from '../helpers/load-generator.js'
 import { startProxy } from '../helpers/start-proxy.js'
@@ -97,7 +98,7 @@ t.test('scale in: its slots move away, del-node; slotgate forgets it', async t =
   const lost = await findLostWrites(s, direct)
   direct.disconnect()
   t.comment(describeLoad('slotgate during scale-in', s, lost))
-  t.comment(`forgotten ${forgotten} ms after del-node; del-node said: ${out.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter(l => l.trim() !== '').slice(-2).join(' / ')}`)
+  t.comment(`forgotten ${forgotten} ms after del-node; del-node said: ${stripVTControlCharacters(out).split('\n').filter(l => l.trim() !== '').slice(-2).join(' / ')}`)
 
   t.same(s.errors.map(e => `t=${Math.round(e.at)} ${e.op} ${e.key}: ${e.message}`), [], 'no client-visible error')
   t.same(s.wrongReads, [], 'no wrong value')

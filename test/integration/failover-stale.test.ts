@@ -9,9 +9,9 @@
 //   about the promotion asks it too, and gets its stale view.
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { LocalCluster } from '../../src/dev/local-cluster.js'
-import { nodeCommand } from '../../src/dev/node-command.js'
-import { waitUntil } from '../../src/dev/wait-until.js'
+import { LocalCluster } from '../harness/local-cluster.js'
+import { nodeCommand } from '../harness/node-command.js'
+import { waitUntil } from '../harness/wait-until.js'
 import { ExtraNodes } from '../helpers/cluster-scaling.js'
 import { describeLoad, directClient, findLostWrites, HOST, plainClient, startLoad, stopAllLoads } from '../helpers/load-generator.js'
 import { startProxy } from '../helpers/start-proxy.js'

@@ -313,7 +313,7 @@ t.test('a client that breaks the protocol (or QUITs) in the middle of a large pi
         const label = `${JSON.stringify(first)} + ${extra} bytes, then the client ${how === 'end' ? 'closes (FIN)' : 'destroys its socket'}`
         t.match(got, first === 'QUIT\r\n' ? /^\+OK\r\n$/ : /^-ERR Protocol error: invalid multibulk length\r\n$/, `${label}: the reply`)
         // At most as many as before: a socket of an earlier case may close meanwhile too.
-          t.ok(await eventually(() => accepted.size <= before, 2000), `${label}: slotgate's socket is closed (${accepted.size - before} left open)`)
+        t.ok(await eventually(() => accepted.size <= before, 2000), `${label}: slotgate's socket is closed (${accepted.size - before} left open)`)
         s.destroy()
       }
     }

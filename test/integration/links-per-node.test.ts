@@ -2,7 +2,7 @@
 // (its lane), so one client's commands to a node still run in the order it sent them.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { LocalCluster } from '../../src/dev/local-cluster.js'
+import { LocalCluster } from '../harness/local-cluster.js'
 import { startProxy } from '../helpers/start-proxy.js'
 
 const cluster = await LocalCluster.start({ masters: 3, replicasPerMaster: 0 })

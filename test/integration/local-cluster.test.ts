@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { Cluster, Redis } from 'ioredis'
-import { canBind } from '../../src/dev/free-ports.js'
-import { LocalCluster, LocalClusterError } from '../../src/dev/local-cluster.js'
+import { canBind } from '../harness/free-ports.js'
+import { LocalCluster, LocalClusterError } from '../harness/local-cluster.js'
 
 const HOST = '127.0.0.1'
 

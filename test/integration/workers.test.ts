@@ -2,7 +2,7 @@
 // the primary's /metrics sums both, /readyz asks both, and SIGTERM drains both and exits 0.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { LocalCluster } from '../../src/dev/local-cluster.js'
+import { LocalCluster } from '../harness/local-cluster.js'
 import { eventually, httpGet, scrape } from '../helpers/metrics-scrape.js'
 import { SlotgateCli } from '../helpers/slotgate-cli.js'
 

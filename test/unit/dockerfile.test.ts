@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import t from 'tap'
 import { CONFIG_KEYS, CONFIG_SCHEMA } from '../../src/config/schema.js'
-import { freePorts } from '../../src/dev/free-ports.js'
-import { LocalCluster } from '../../src/dev/local-cluster.js'
+import { freePorts } from '../harness/free-ports.js'
+import { LocalCluster } from '../harness/local-cluster.js'
 import { eventually, httpGet } from '../helpers/metrics-scrape.js'
 import { ROOT } from '../helpers/slotgate-cli.js'
 
-type Tap = typeof t
+type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
 
 interface Instruction { cmd: string, args: string, stage: number }
 

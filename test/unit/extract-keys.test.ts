@@ -149,17 +149,52 @@ t.test('synthetic key specs', async tt => {
     redisVersion: 'test',
     commands: [
       // MIGRATE's two specs as the generic interpreter reads them
-      { name: 'kwback', arity: -6, flags: [], keys: [3, 3, 1], acl: [], specs: [
-        { flags: [], bs: ['index', 3], fk: ['range', 0, 1, 0] },
-        { flags: [], bs: ['keyword', 'KEYS', -2], fk: ['range', -1, 1, 0] }] },
-      { name: 'kwlast', arity: -2, flags: [], keys: [0, 0, 0], acl: [], specs: [
-        { flags: [], bs: ['keyword', 'TO', -1], fk: ['range', 0, 1, 0] }] },
-      { name: 'knstep', arity: -2, flags: [], keys: [0, 0, 0], acl: [], specs: [
-        { flags: [], bs: ['index', 1], fk: ['keynum', 0, 1, 2] }] },
-      { name: 'badstep', arity: -2, flags: [], keys: [1, -1, 0], acl: [], specs: [
-        { flags: [], bs: ['index', 1], fk: ['range', -1, 0, 0] }] },
-      { name: 'unknown', arity: -2, flags: [], keys: [0, 0, 0], acl: [], specs: [
-        { flags: ['incomplete'], bs: ['unknown'], fk: ['unknown'] }] }
+      {
+        name: 'kwback',
+        arity: -6,
+        flags: [],
+        keys: [3, 3, 1],
+        acl: [],
+        specs: [
+          { flags: [], bs: ['index', 3], fk: ['range', 0, 1, 0] },
+          { flags: [], bs: ['keyword', 'KEYS', -2], fk: ['range', -1, 1, 0] }]
+      },
+      {
+        name: 'kwlast',
+        arity: -2,
+        flags: [],
+        keys: [0, 0, 0],
+        acl: [],
+        specs: [
+          { flags: [], bs: ['keyword', 'TO', -1], fk: ['range', 0, 1, 0] }]
+      },
+      {
+        name: 'knstep',
+        arity: -2,
+        flags: [],
+        keys: [0, 0, 0],
+        acl: [],
+        specs: [
+          { flags: [], bs: ['index', 1], fk: ['keynum', 0, 1, 2] }]
+      },
+      {
+        name: 'badstep',
+        arity: -2,
+        flags: [],
+        keys: [1, -1, 0],
+        acl: [],
+        specs: [
+          { flags: [], bs: ['index', 1], fk: ['range', -1, 0, 0] }]
+      },
+      {
+        name: 'unknown',
+        arity: -2,
+        flags: [],
+        keys: [0, 0, 0],
+        acl: [],
+        specs: [
+          { flags: ['incomplete'], bs: ['unknown'], fk: ['unknown'] }]
+      }
     ]
   })
   const cases: ReadonlyArray<readonly [string[], number[] | null]> = [

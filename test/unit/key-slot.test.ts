@@ -60,7 +60,6 @@ t.test('accepts a Uint8Array view at an offset, not just a Buffer', async t => {
   t.equal(keySlot(backing.subarray(2, 15)), 2515)
 })
 
-
 /** ~200 keys: the vectors, typical key shapes, and random binary keys rich in braces. */
 function liveKeys (): Buffer[] {
   const keys = VECTORS.map(([k]) => b(k))

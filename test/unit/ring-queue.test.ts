@@ -2,7 +2,6 @@ import t from 'tap'
 import { RingQueue } from '../../src/util/ring-queue.js'
 import { seededRandom as rng } from '../helpers/seeded-random.js'
 
-
 t.test('FIFO order across growth: 1000 pushes then 1000 shifts', async t => {
   const q = new RingQueue<number>()
   for (let i = 0; i < 1000; i++) q.push(i)

@@ -1,8 +1,8 @@
 import { LocalCluster } from './local-cluster.js'
 import { canBind } from './free-ports.js'
-import { startSlotgate } from '../main.js'
-import { schemaDefaults } from '../config/schema.js'
-import { createLogger } from '../log.js'
+import { startSlotgate } from '../../src/main.js'
+import { schemaDefaults } from '../../src/config/schema.js'
+import { createLogger } from '../../src/log.js'
 
 /**
  * `npm run demo`: a throw-away 3-master/3-replica cluster on free loopback ports, slotgate in

@@ -9,7 +9,7 @@ export type LocalClusterErrorCode =
   | 'SLOTGATE_ERR_DEV_NO_PORTS'
 
 /**
- * A failure of the dev/test cluster harness (`src/dev/`), never of the proxy itself.
+ * A failure of the dev/test cluster harness (`test/harness/`), never of the proxy itself.
  * The message names the node (`host:port`), what was expected and what was seen.
  */
 export class LocalClusterError extends Error {
