@@ -16,6 +16,7 @@ import { ReadFrom } from './cluster/backend-request.js'
 const READ_FROM = { master: ReadFrom.master, 'prefer-replica': ReadFrom.preferReplica, replica: ReadFrom.replica, any: ReadFrom.any } as const
 import type { SlotgateConfig } from './config/schema.js'
 import { SlotgateMetrics } from './metrics/metrics.js'
+import { internalErrors } from './metrics/internal-errors.js'
 import type { DrainOutcome } from './server/drain.js'
 import { startOperations } from './server/operations.js'
 import { RespServer } from './server/resp-server.js'
@@ -71,6 +72,11 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     password: config.clusterPassword,
     tls: backendTls
   })
+  internalErrors.reporter = (stage, command, err) => {
+    // The command name only: arguments may hold secrets or personal data.
+    logger.error({ stage, command, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined },
+      'internal error: the command failed alone (SLOTGATE_ERR_INTERNAL); logged once per command and stage')
+  }
   const topology = new Topology()
   const metrics = config.metricsEnabled ? new SlotgateMetrics() : null
   const dispatchOptions = {

@@ -30,6 +30,8 @@ export class BackendRequest {
   retries = 0
   /** Node named by an ASK redirect: the next attempt goes there, preceded by ASKING. */
   askNode: NodeAddress | null = null
+  /** Set by the link that prefixed it with ASKING, until written. */
+  asking = false
   /** Time (ms) after which a waiting request gives up; 0 while it never had to wait. */
   deadline = 0
   /** Metrics tags, set on the first entry a client command queues (declared here so the hot object keeps one shape). */

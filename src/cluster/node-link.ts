@@ -116,8 +116,20 @@ export class NodeLink implements Flushable, ReplySink {
     return 0
   }
 
-  /** Queues `req`; it is written at the end of this event-loop turn. */
+  /**
+   * Encodes `req` into this turn's batch now (a request that cannot be encoded throws here,
+   * in its own client's call, and never reaches the batch other clients share) and writes it
+   * at the end of the event-loop turn.
+   */
   send (req: BackendRequest): void {
+    if (req.wire === null) RequestEncoder.check(req.args)
+    if (req.askNode !== null) {
+      this.encoder.pushRaw(ASKING_BYTES)
+      req.askNode = null
+      req.asking = true
+    }
+    if (req.wire !== null) this.encoder.pushRaw(req.wire)
+    else this.encoder.push(req.args)
     this.outbox.push(req)
     if (this.state === 'ready') tickBatcher.mark(this)
   }
@@ -130,15 +142,10 @@ export class NodeLink implements Flushable, ReplySink {
     const now = performance.now()
     for (let i = 0; i < batch.length; i++) {
       const req = batch[i]
-      // A client that left while its request waited here: drop it, never send it later.
-      if (req.cancelled) continue
-      if (req.askNode !== null) {
-        this.encoder.pushRaw(ASKING_BYTES)
+      if (req.asking) {
         this.inFlight.push(ASKING)
-        req.askNode = null
+        req.asking = false
       }
-      if (req.wire !== null) this.encoder.pushRaw(req.wire)
-      else this.encoder.push(req.args)
       req.sentAt = now
       req.node = this.address
       if (this.options.passthrough !== true) this.inFlight.push(req)
@@ -200,6 +207,8 @@ export class NodeLink implements Flushable, ReplySink {
     }
     const unwritten = this.outbox
     this.outbox = []
+    this.encoder.take() // their bytes: never written, and they may be routed elsewhere
+    for (const req of unwritten) req.asking = false
     this.listener.onLinkDown(this, unwritten, inFlight, reason)
   }
 

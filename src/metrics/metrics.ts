@@ -15,6 +15,7 @@ import { BucketedHistogram } from './bucketed-histogram.js'
 import { COMMAND_RESULTS, CommandStats } from './command-stats.js'
 import { FailoverCounter } from './failover-counter.js'
 import { traffic } from './traffic.js'
+import { internalErrors } from './internal-errors.js'
 
 /** One backend link, as the `slotgate_backend_links` gauge counts it. */
 export interface LinkSample {
@@ -81,6 +82,13 @@ export class SlotgateMetrics {
     gauge('slotgate_client_connections', 'Client connections open now.', 'sum', () => sources.server.clientCount)
     counter('slotgate_client_connections_accepted_total', 'Client connections accepted.', () => sources.server.accepted)
     counter('slotgate_client_connections_rejected_total', 'Client connections refused because maxClients was reached.', () => sources.server.rejected)
+    new Counter({
+      name: 'slotgate_internal_errors_total',
+      help: 'Client commands failed alone by a slotgate bug caught at their fault boundary (SLOTGATE_ERR_INTERNAL), by stage (plan, merge).',
+      labelNames: ['stage'],
+      registers,
+      collect () { this.reset(); for (const [stage, n] of Object.entries(internalErrors.counts)) this.inc({ stage }, n) }
+    })
     counter('slotgate_client_protocol_errors_total', 'Client requests that broke RESP (each closes its connection).', () => this.protocolErrors)
     counter('slotgate_client_received_bytes_total', 'Bytes read from clients.', () => traffic.clientReceivedBytes)
     counter('slotgate_client_sent_bytes_total', 'Bytes written to clients.', () => traffic.clientSentBytes)

@@ -28,7 +28,17 @@ export class RequestEncoder {
   /** Bytes encoded since the last take(). */
   get size (): number { return this.total }
 
-  /** Appends `*n $len arg ...` for args. */
+  /**
+   * Throws unless every argument is bytes. Called before anything of a request is added, so
+   * a malformed request can never leave half a frame in a batch other clients' requests share.
+   */
+  static check (args: readonly Buffer[]): void {
+    for (let i = 0; i < args.length; i++) {
+      if (!(args[i] instanceof Uint8Array)) throw new TypeError(`request argument ${i} is not bytes`)
+    }
+  }
+
+  /** Appends `*n $len arg ...` for args (see {@link RequestEncoder.check}). */
   push (args: readonly Buffer[]): void {
     this.pushSmall(header(ARRAY_HEADERS, '*', args.length))
     for (let i = 0; i < args.length; i++) {

@@ -41,7 +41,8 @@ export const ReplyStrings = {
   noPermKey: 'NOPERM this user has no permissions to access one of the keys used as arguments',
   noReplica: (slot: number) => `ERR slotgate: no healthy replica serves slot ${slot} (readPolicy replica)`,
   denied: (name: string, rule: string) => `ERR slotgate: '${printable(name.toUpperCase())}' is denied by the proxy's command policy (rule '${printable(rule)}' in denyCommands)`,
-  maxClients: 'ERR max number of clients reached'
+  maxClients: 'ERR max number of clients reached',
+  internalError: (name: string) => `ERR slotgate: internal error while handling '${printable(name)}' (SLOTGATE_ERR_INTERNAL); the command failed alone, see the proxy's log`
 } as const
 
 /**

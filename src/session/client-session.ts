@@ -20,6 +20,7 @@ import { RingQueue } from '../util/ring-queue.js'
 import { tickBatcher, type Flushable } from '../util/tick-batcher.js'
 import type { CommandObserver, ObservedCommand } from '../metrics/observers.js'
 import { traffic } from '../metrics/traffic.js'
+import { internalErrors } from '../metrics/internal-errors.js'
 import { BlockingRequest } from './blocking-request.js'
 import { runClientCommand, type ClientView } from './client-commands.js'
 import { FanOutRequest } from './fan-out-request.js'
@@ -152,7 +153,12 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
     if (this.ending) return
     // Metrics: the first entry this command queues carries its start time, and its name (set in handle()).
     this.tagStartedAt = this.ctx.observer === null ? 0 : this.readAt
-    this.handle(args, wire)
+    const queued = this.queue.length
+    try {
+      this.handle(args, wire)
+    } catch (err) {
+      this.failCommand(queued, args, err)
+    }
     this.tagStartedAt = 0
     // Backpressure: with too many replies outstanding, stop taking requests (the rest of
     // this chunk waits in the parser) until the client has read some.
@@ -262,6 +268,22 @@ export class ClientSession implements RequestSink, RequestOwner, Flushable, Loca
       case 'reject':
         this.pushReply(errorReply(plan.error))
     }
+  }
+
+  /**
+   * The fault boundary of one command: whatever it queued gets the internal error, or it
+   * gets one place with it, so its reply keeps its place and no other client notices.
+   */
+  private failCommand (queuedBefore: number, args: Buffer[], err: unknown): void {
+    const name = this.ctx.table.lookup(args)?.name ?? 'unknown'
+    internalErrors.record('plan', name, err)
+    const reply = errorReply(ReplyStrings.internalError(name))
+    if (this.queue.length === queuedBefore) { this.pushReply(reply); return }
+    for (let i = queuedBefore; i < this.queue.length; i++) {
+      const entry = this.queue.at(i) as QueueEntry
+      if (entry.reply === null) entry.reply = reply
+    }
+    this.markIfHeadReady()
   }
 
   /** @internal RequestSink: the client broke the protocol. Answer, then close, as Redis does. */

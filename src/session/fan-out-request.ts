@@ -1,6 +1,9 @@
 import { BackendRequest, ReadFrom, type RequestOwner } from '../cluster/backend-request.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import { mergeReplies, type MergeKind, type PartReply } from '../commands/merge-replies.js'
+import { internalErrors } from '../metrics/internal-errors.js'
+import { errorReply } from '../resp/encode.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
 
 /** The session side of a fan-out: told when the merged reply is ready. */
 export interface FanOutOwner {
@@ -72,7 +75,13 @@ export class FanOutRequest implements RequestOwner {
       const spec = this.specs[i]
       replies[i] = { reply: this.parts[i].reply as Buffer, positions: spec.positions, slot: spec.slot, node: spec.node }
     }
-    this.reply = this.finish(mergeReplies(this.merge, replies, this.keyCount), replies)
+    try {
+      this.reply = this.finish(mergeReplies(this.merge, replies, this.keyCount), replies)
+    } catch (err) {
+      // A merge bug fails this command alone; its reply keeps its place in the client's queue.
+      internalErrors.record('merge', this.parts[0].args[0].toString('latin1').toLowerCase(), err)
+      this.reply = errorReply(ReplyStrings.internalError(this.parts[0].args[0].toString('latin1')))
+    }
     this.owner.onRequestDone(this)
   }
 }
