@@ -10,7 +10,7 @@ import { TopologyRefresher, type RefreshTrigger } from './cluster/topology-refre
 import { CommandTable } from './commands/command-table.js'
 import { CommandPolicy } from './commands/command-policy.js'
 import { ScriptCache } from './commands/script-cache.js'
-import { Authenticator } from './session/authenticator.js'
+import { Authenticator } from './access/authenticator.js'
 import { ReadFrom } from './cluster/backend-request.js'
 
 const READ_FROM = { master: ReadFrom.master, 'prefer-replica': ReadFrom.preferReplica, replica: ReadFrom.replica, any: ReadFrom.any } as const
@@ -21,7 +21,7 @@ import type { DrainOutcome } from './server/drain.js'
 import { startOperations } from './server/operations.js'
 import { RespServer } from './server/resp-server.js'
 import type { SessionContext } from './session/client-session.js'
-import type { InfoSource } from './session/format-info.js'
+import type { InfoSource } from './exec/info.js'
 import { SLOTGATE_VERSION } from './version.js'
 
 /** A running slotgate, as tests, the demo and the CLI hold it. */

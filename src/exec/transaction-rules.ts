@@ -1,5 +1,6 @@
 import type { RoutePlan } from '../commands/router.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
+import type { ReplySink } from './queue-entry.js'
 import type { Transaction } from './transaction.js'
 
 /**
@@ -8,31 +9,31 @@ import type { Transaction } from './transaction.js'
  * keyless and whole-keyspace commands too, and they run on the transaction's node. Returns
  * false for the commands the session handles as usual.
  */
-export function queueInTransaction (tx: Transaction, plan: RoutePlan, args: Buffer[]): boolean {
+export function queueInTransaction (tx: Transaction, plan: RoutePlan, args: Buffer[], sink: ReplySink): boolean {
   switch (plan.kind) {
     case 'session':
       if (['exec', 'discard', 'multi', 'watch', 'reset'].includes(plan.name)) return false
-      tx.queue(args, plan.slot, null)
+      sink.push(tx.queue(args, plan.slot, null))
       return true
     case 'local':
       if (plan.name === 'quit') return false
-      tx.queue(args, -1, null)
+      sink.push(tx.queue(args, -1, null))
       return true
     case 'single':
     case 'blocking':
-      tx.queue(args, plan.slot, null)
+      sink.push(tx.queue(args, plan.slot, null))
       return true
     case 'any-node':
     case 'broadcast':
     case 'scan':
       // A node queues these too; inside a transaction they run on the transaction's node.
-      tx.queue(args, -1, null)
+      sink.push(tx.queue(args, -1, null))
       return true
     case 'split':
-      tx.queue(args, -1, ReplyStrings.crossSlot)
+      sink.push(tx.queue(args, -1, ReplyStrings.crossSlot))
       return true
     case 'reject':
-      tx.queue(args, -1, plan.error)
+      sink.push(tx.queue(args, -1, plan.error))
       return true
   }
 }

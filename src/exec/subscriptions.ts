@@ -3,9 +3,11 @@ import { DedicatedLink, type DedicatedLinkOwner } from '../cluster/dedicated-lin
 import { keySlot } from '../cluster/key-slot.js'
 import type { NodeAddress } from '../cluster/node-address.js'
 import { parseRedirect } from '../cluster/parse-redirect.js'
-import { arrayReply, bulkReply, integerReply, nullReply } from '../resp/encode.js'
+import { bulkReply, integerReply, nullReply } from '../resp/encode.js'
 import { readBulk, readElements } from '../resp/decode-reply.js'
-import type { SessionPort } from './session-port.js'
+import type { ClientContext } from './context.js'
+import { LocalReply } from './queue-entry.js'
+import { anyMaster, dedicatedLinkOptions } from './targets.js'
 
 /** Requests on passthrough links are never answered one by one; nobody waits on them. */
 const NOBODY: RequestOwner = { onRequestDone () {}, closed: false }
@@ -22,7 +24,7 @@ class Confirmation {
   reply: Buffer | null = null
   private readonly frames: Buffer[] = []
   constructor (
-    private readonly owner: SessionPort | null,
+    private readonly owner: ClientContext | null,
     private expected: number,
     /** Rewritten counts, one per frame (sharded), or null to keep the node's. */
     private readonly counts: number[] | null,
@@ -50,7 +52,7 @@ class Confirmation {
     this.frames.push(count === undefined ? frame : withCount(frame, count, protocol))
     if (--this.expected === 0) {
       this.reply = Buffer.concat(this.frames)
-      this.owner?.owner.onRequestDone(this)
+      this.owner?.sink.onRequestDone(this)
     }
   }
 }
@@ -73,7 +75,7 @@ export class Subscriptions implements DedicatedLinkOwner {
   private readonly awaiting = new Map<DedicatedLink, Confirmation[]>()
   private closed = false
 
-  constructor (private readonly session: SessionPort) {}
+  constructor (private readonly client: ClientContext) {}
 
   /** Subscriptions held (channels + patterns + shard channels): RESP2 subscribed mode when > 0. */
   get count (): number { return this.channels.size + this.patterns.size + this.shardChannels.size }
@@ -116,7 +118,7 @@ export class Subscriptions implements DedicatedLinkOwner {
         counts.push(this.shardChannels.size)
       }
       const link = this.shardLink(slot)
-      if (link === null) { this.session.pushReply(Buffer.from('-CLUSTERDOWN Hash slot not served\r\n')); return }
+      if (link === null) { this.client.sink.push(new LocalReply(Buffer.from('-CLUSTERDOWN Hash slot not served\r\n'))); return }
       this.send(link, args, counts.length, counts)
       return
     }
@@ -126,15 +128,10 @@ export class Subscriptions implements DedicatedLinkOwner {
       const ch = a.toString('latin1')
       const slot = this.shardChannels.get(ch)
       this.shardChannels.delete(ch)
-      const link = slot === undefined ? undefined : this.shardLinks.get(this.session.ctx.topology.masterFor(slot) ?? '')
+      const link = slot === undefined ? undefined : this.shardLinks.get(this.client.ctx.topology.masterFor(slot) ?? '')
       if (link !== undefined && !link.closed) this.send(link, [args[0], a], 1, [this.shardChannels.size])
-      else this.session.pushReply(this.frame('sunsubscribe', a, this.shardChannels.size))
+      else this.client.sink.push(new LocalReply(this.frame('sunsubscribe', a, this.shardChannels.size)))
     }
-  }
-
-  /** PING in RESP2 subscribed mode answers `pong` as a Pub/Sub frame, as Redis does. */
-  ping (args: Buffer[]): void {
-    this.session.pushReply(arrayReply([bulkReply('pong'), bulkReply(args.length > 1 ? args[1] : '')]))
   }
 
   /** Drops every subscription and connection (RESET, disconnect). */
@@ -168,17 +165,17 @@ export class Subscriptions implements DedicatedLinkOwner {
       const redirect = parseRedirect(frame, link.node)
       if (head !== undefined && redirect !== null && redirect.kind === 'moved') {
         waiting?.shift()
-        this.session.ctx.topology.moveSlot(redirect.slot, redirect.node)
-        this.session.ctx.requestRefresh()
+        this.client.ctx.topology.moveSlot(redirect.slot, redirect.node)
+        this.client.ctx.requestRefresh()
         const target = this.shardLink(redirect.slot)
         if (target !== null) { this.enqueue(target, head); target.send(this.request(head.args)); return }
       }
-      if (head !== undefined) { waiting?.shift(); head.add(frame, this.session.protocol) } else this.session.pushReply(frame)
+      if (head !== undefined) { waiting?.shift(); head.add(frame, this.client.protocol) } else this.client.sink.pushMessage(frame)
       return
     }
     const kind = this.frameKind(frame)
     if (kind !== null && CONFIRMATIONS.has(kind) && head !== undefined) {
-      head.add(frame, this.session.protocol)
+      head.add(frame, this.client.protocol)
       if (head.done) waiting?.shift()
       return
     }
@@ -186,12 +183,12 @@ export class Subscriptions implements DedicatedLinkOwner {
       // The node dropped a shard channel we still hold: its slot moved. Follow it.
       const name = readBulk((readElements(frame) as Buffer[])[1])?.toString('latin1')
       if (name !== undefined && this.shardChannels.has(name)) {
-        this.session.ctx.requestRefresh()
+        this.client.ctx.requestRefresh()
         setTimeout(() => { this.resubscribeShard([name]) }, RESUBSCRIBE_DELAY_MS)
         return
       }
     }
-    this.session.pushReply(frame)
+    this.client.sink.pushMessage(frame)
   }
 
   /** @internal DedicatedLinkOwner: a connection died; subscribe again where the cluster says. */
@@ -201,7 +198,7 @@ export class Subscriptions implements DedicatedLinkOwner {
     if (this.closed) return
     // A link this session already let go of (RESET, UNSUBSCRIBE of everything) is not a failover.
     if (link !== this.classic && ![...this.shardLinks.values()].includes(link)) return
-    this.session.ctx.requestRefresh()
+    this.client.ctx.requestRefresh()
     if (link === this.classic) {
       this.classic = null
       if (this.channels.size + this.patterns.size > 0) setTimeout(() => { this.resubscribeClassic(waiting) }, RESUBSCRIBE_DELAY_MS)
@@ -210,7 +207,7 @@ export class Subscriptions implements DedicatedLinkOwner {
     for (const [node, l] of this.shardLinks) if (l === link) this.shardLinks.delete(node)
     const resent = new Set(waiting.flatMap(c => c.args.slice(1).map(a => a.toString('latin1'))))
     const lost = [...this.shardChannels]
-      .filter(([ch, slot]) => !resent.has(ch) && this.session.ctx.topology.masterFor(slot) === link.node)
+      .filter(([ch, slot]) => !resent.has(ch) && this.client.ctx.topology.masterFor(slot) === link.node)
       .map(([ch]) => ch)
     setTimeout(() => {
       // Commands still waiting for their confirmations go again, to the node serving them now.
@@ -251,8 +248,8 @@ export class Subscriptions implements DedicatedLinkOwner {
 
   /** Sends a subscription command; `silent` ones (re-subscriptions) swallow their confirmations. */
   private send (link: DedicatedLink, args: Buffer[], expected: number, counts: number[] | null, silent = false, frames: Buffer[] = []): void {
-    const c = new Confirmation(silent ? null : this.session, expected, counts, args, frames)
-    if (!silent) this.session.pushEntry(c)
+    const c = new Confirmation(silent ? null : this.client, expected, counts, args, frames)
+    if (!silent) this.client.sink.push(c)
     this.enqueue(link, c)
     link.send(this.request(args))
   }
@@ -265,18 +262,18 @@ export class Subscriptions implements DedicatedLinkOwner {
 
   private classicLink (): DedicatedLink {
     if (this.classic === null || this.classic.closed) {
-      const node = this.session.anyMaster() ?? this.session.ctx.seeds[0]
-      this.classic = new DedicatedLink(node, this.session.linkOptions({ passthrough: true }), this)
+      const node = anyMaster(this.client) ?? this.client.ctx.seeds[0]
+      this.classic = new DedicatedLink(node, dedicatedLinkOptions(this.client, { passthrough: true }), this)
     }
     return this.classic
   }
 
   private shardLink (slot: number): DedicatedLink | null {
-    const node = this.session.ctx.topology.masterFor(slot)
+    const node = this.client.ctx.topology.masterFor(slot)
     if (node === undefined) return null
     let link = this.shardLinks.get(node)
     if (link === undefined || link.closed) {
-      link = new DedicatedLink(node, this.session.linkOptions({ passthrough: true }), this)
+      link = new DedicatedLink(node, dedicatedLinkOptions(this.client, { passthrough: true }), this)
       this.shardLinks.set(node, link)
     }
     return link
@@ -288,12 +285,12 @@ export class Subscriptions implements DedicatedLinkOwner {
 
   /** Redis' answer to an unsubscribe when nothing is subscribed: one frame, channel null. */
   private replyUnsubscribedLocally (name: string, args: Buffer[], count: number): void {
-    if (args.length === 1) { this.session.pushReply(this.frame(name, null, count)); return }
-    for (const a of args.slice(1)) this.session.pushReply(this.frame(name, a, count))
+    if (args.length === 1) { this.client.sink.push(new LocalReply(this.frame(name, null, count))); return }
+    for (const a of args.slice(1)) this.client.sink.push(new LocalReply(this.frame(name, a, count)))
   }
 
   private frame (kind: string, channel: Buffer | null, count: number): Buffer {
-    const p = this.session.protocol
+    const p = this.client.protocol
     const body = Buffer.concat([bulkReply(kind), channel === null ? nullReply(p) : bulkReply(channel), integerReply(count)])
     return Buffer.concat([Buffer.from(p === 3 ? '>3\r\n' : '*3\r\n'), body])
   }

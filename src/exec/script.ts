@@ -1,6 +1,6 @@
 import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
 import type { NodeAddress } from '../cluster/node-address.js'
-import type { SessionPort } from './session-port.js'
+import type { ClientContext } from './context.js'
 
 const NOSCRIPT = Buffer.from('-NOSCRIPT')
 const IGNORE: RequestOwner = { onRequestDone () {}, closed: false }
@@ -16,37 +16,37 @@ export class EvalShaRequest implements RequestOwner {
   private readonly req: BackendRequest
   private retried = false
 
-  constructor (private readonly session: SessionPort, args: Buffer[], slot: number, readOnly: boolean, target: NodeAddress | null) {
+  constructor (private readonly client: ClientContext, args: Buffer[], slot: number, readOnly: boolean, target: NodeAddress | null) {
     this.req = new BackendRequest(args, slot, readOnly, this, target)
-    this.req.protocol = session.protocol
+    this.req.protocol = client.protocol
   }
 
   /** The client's lane, so these requests keep its order on a node's links. */
-  get lane (): number | undefined { return this.session.owner.lane }
+  get lane (): number { return this.client.sink.lane }
 
-  get closed (): boolean { return this.session.owner.closed }
+  get closed (): boolean { return this.client.sink.closed }
 
   start (): void {
-    this.session.ctx.dispatcher.send(this.req)
+    this.client.ctx.dispatcher.send(this.req)
   }
 
   /** @internal RequestOwner */
   onRequestDone (req: BackendRequest): void {
     const reply = req.reply as Buffer
     if (!this.retried && reply.subarray(0, NOSCRIPT.length).equals(NOSCRIPT)) {
-      const body = this.session.ctx.scripts.get(req.args[1].toString('latin1'))
+      const body = this.client.ctx.scripts.get(req.args[1].toString('latin1'))
       if (body !== undefined && req.node !== null) {
         this.retried = true
         const load = new BackendRequest([Buffer.from('SCRIPT'), Buffer.from('LOAD'), body], -1, false, IGNORE, req.node)
         load.protocol = req.protocol
         req.reply = null
         req.target = req.node
-        this.session.ctx.dispatcher.send(load)
-        this.session.ctx.dispatcher.send(req)
+        this.client.ctx.dispatcher.send(load)
+        this.client.ctx.dispatcher.send(req)
         return
       }
     }
     this.reply = reply
-    this.session.owner.onRequestDone(this)
+    this.client.sink.onRequestDone(this)
   }
 }

@@ -4,7 +4,9 @@ import { errorReply, OK, QUEUED } from '../resp/encode.js'
 import { isErrorReply } from '../resp/decode-reply.js'
 import { parseRedirect } from '../cluster/parse-redirect.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
-import type { SessionPort } from './session-port.js'
+import type { ClientContext } from './context.js'
+import { LocalReply, type QueueEntry } from './queue-entry.js'
+import { anyMaster, dedicatedLinkOptions } from './targets.js'
 
 /** A command queued inside MULTI, with the slot of its keys (-1 for keyless). */
 interface QueuedCommand { args: Buffer[], slot: number }
@@ -25,74 +27,71 @@ export class Transaction implements DedicatedLinkOwner {
   private slot = -1
   private watchLink: DedicatedLink | null = null
 
-  constructor (private readonly session: SessionPort) {}
+  constructor (private readonly client: ClientContext) {}
 
   /** True between MULTI and EXEC/DISCARD: commands are queued, not run. */
   get active (): boolean { return this.inMulti }
 
   /** MULTI */
-  multi (): void {
-    if (this.inMulti) { this.session.pushReply(errorReply(ReplyStrings.multiNested)); return }
+  multi (): QueueEntry {
+    if (this.inMulti) return new LocalReply(errorReply(ReplyStrings.multiNested))
     this.inMulti = true
     this.aborted = false
     this.queued = []
-    this.session.pushReply(OK)
+    return new LocalReply(OK)
   }
 
   /** A command received inside MULTI: checked, then queued (or refused, which aborts EXEC). */
-  queue (args: Buffer[], slot: number, error: string | null): void {
+  queue (args: Buffer[], slot: number, error: string | null): QueueEntry {
     if (error === null && slot >= 0) {
       if (this.slot === -1) this.slot = slot
       else if (slot !== this.slot) error = ReplyStrings.crossSlot
     }
     if (error !== null) {
       this.aborted = true
-      this.session.pushReply(errorReply(error))
-      return
+      return new LocalReply(errorReply(error))
     }
     this.queued.push({ args, slot })
-    this.session.pushReply(QUEUED)
+    return new LocalReply(QUEUED)
   }
 
   /** WATCH keys (all in one slot, and the transaction's slot if it has one). */
-  watch (args: Buffer[], slot: number): void {
-    if (this.inMulti) { this.session.pushReply(errorReply(ReplyStrings.watchInsideMulti)); return }
-    if (this.slot !== -1 && slot !== this.slot) { this.session.pushReply(errorReply(ReplyStrings.crossSlot)); return }
-    const node = this.session.ctx.topology.masterFor(slot)
-    if (node === undefined) { this.session.pushReply(errorReply(ReplyStrings.noNodeForSlot(slot))); return }
+  watch (args: Buffer[], slot: number): QueueEntry {
+    if (this.inMulti) return new LocalReply(errorReply(ReplyStrings.watchInsideMulti))
+    if (this.slot !== -1 && slot !== this.slot) return new LocalReply(errorReply(ReplyStrings.crossSlot))
+    const node = this.client.ctx.topology.masterFor(slot)
+    if (node === undefined) return new LocalReply(errorReply(ReplyStrings.noNodeForSlot(slot)))
     if (this.watchLink === null || this.watchLink.closed) {
-      this.watchLink = new DedicatedLink(node, this.session.linkOptions(), this)
+      this.watchLink = new DedicatedLink(node, dedicatedLinkOptions(this.client), this)
     }
     this.slot = slot
-    const req = new BackendRequest(args, slot, false, this.session.owner)
-    req.protocol = this.session.protocol
-    this.session.pushEntry(req)
+    const req = new BackendRequest(args, slot, false, this.client.sink)
+    req.protocol = this.client.protocol
     this.watchLink.send(req)
+    return req
   }
 
   /** UNWATCH */
-  unwatch (): void {
+  unwatch (): QueueEntry {
     this.release()
-    this.session.pushReply(OK)
+    return new LocalReply(OK)
   }
 
   /** DISCARD */
-  discard (): void {
-    if (!this.inMulti) { this.session.pushReply(errorReply(ReplyStrings.discardWithoutMulti)); return }
+  discard (): QueueEntry {
+    if (!this.inMulti) return new LocalReply(errorReply(ReplyStrings.discardWithoutMulti))
     this.reset()
-    this.session.pushReply(OK)
+    return new LocalReply(OK)
   }
 
   /** EXEC: runs the block on the node, or answers EXECABORT after a refused command. */
-  exec (): void {
-    if (!this.inMulti) { this.session.pushReply(errorReply(ReplyStrings.execWithoutMulti)); return }
+  exec (): QueueEntry {
+    if (!this.inMulti) return new LocalReply(errorReply(ReplyStrings.execWithoutMulti))
     if (this.aborted) {
       this.reset()
-      this.session.pushReply(errorReply(ReplyStrings.execAbort))
-      return
+      return new LocalReply(errorReply(ReplyStrings.execAbort))
     }
-    const block = new TransactionBlock(this.session.owner, this.queued, this.slot, this.session, this.watchLink !== null)
-    this.session.pushEntry(block)
+    const block = new TransactionBlock(this.client, this.queued, this.slot, this.watchLink !== null)
     const link = this.watchLink
     block.send(link !== null && !link.closed ? link : null)
     this.inMulti = false
@@ -101,6 +100,7 @@ export class Transaction implements DedicatedLinkOwner {
     this.watchLink = null
     this.slot = -1
     if (link !== null) block.onDone = () => { link.close() }
+    return block
   }
 
   /** Forgets everything (DISCARD, RESET, disconnect). */
@@ -138,19 +138,18 @@ class TransactionBlock implements RequestOwner {
   private remaining = 0
   private attempts = 0
 
-  constructor (private readonly owner: RequestOwner & { onRequestDone: (e: { reply: Buffer | null }) => void },
-    private readonly commands: QueuedCommand[], private readonly slot: number, private readonly session: SessionPort,
-    private readonly watched: boolean) {
+  constructor (private readonly client: ClientContext, private readonly commands: QueuedCommand[],
+    private readonly slot: number, private readonly watched: boolean) {
     this.build()
   }
 
-  get closed (): boolean { return this.owner.closed }
-  get lane (): number | undefined { return this.owner.lane }
+  get closed (): boolean { return this.client.sink.closed }
+  get lane (): number { return this.client.sink.lane }
 
   send (link: DedicatedLink | null): void {
     for (const p of this.parts) {
       if (link !== null) link.send(p)
-      else this.session.ctx.dispatcher.send(p)
+      else this.client.ctx.dispatcher.send(p)
     }
   }
 
@@ -163,8 +162,8 @@ class TransactionBlock implements RequestOwner {
     if (moved !== null) {
       // The slot moved: record it, and — when no WATCH ties the block to the old node — run
       // the whole block again where the slot is now. EXECABORT guarantees nothing ran.
-      this.session.ctx.topology.moveSlot(moved.slot, moved.node)
-      this.session.ctx.requestRefresh()
+      this.client.ctx.topology.moveSlot(moved.slot, moved.node)
+      this.client.ctx.requestRefresh()
       if (!this.watched && ++this.attempts <= 3) {
         this.build()
         this.send(null)
@@ -174,15 +173,15 @@ class TransactionBlock implements RequestOwner {
     // If MULTI itself failed (e.g. the link broke), its error says more than EXEC's.
     this.reply = isErrorReply(multi) ? multi : exec
     this.onDone?.()
-    this.owner.onRequestDone(this)
+    this.client.sink.onRequestDone(this)
   }
 
   private build (): void {
-    const target = this.slot >= 0 ? null : this.session.anyMaster()
+    const target = this.slot >= 0 ? null : anyMaster(this.client)
     const make = (args: Buffer[]): BackendRequest => {
       const r = new BackendRequest(args, this.slot, false, this, target)
       r.raw = true
-      r.protocol = this.session.protocol
+      r.protocol = this.client.protocol
       return r
     }
     this.parts = [make([Buffer.from('MULTI')]), ...this.commands.map(c => make(c.args)), make([Buffer.from('EXEC')])]

@@ -1,36 +1,21 @@
 import { arrayReply, bulkReply, errorReply, integerReply, mapReply, nullReply, OK, PONG, EMPTY_ARRAY } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { parseInteger } from '../resp/parse-integer.js'
-import { formatInfo, type InfoSource } from './format-info.js'
-
-/** The per-connection state local commands read and change. */
-export interface LocalSession {
-  readonly id: number
-  name: Buffer | null
-  /** RESP version the client speaks (HELLO). */
-  protocol: 2 | 3
-  /** READONLY/READWRITE, as a cluster client would send them. */
-  readOnlyMode: boolean
-  /** Close the connection once this reply is written (QUIT). */
-  closeAfterReply (): void
-  /** True once authenticated (always, when no password is configured). */
-  readonly authenticated: boolean
-  /** Checks credentials and, when right, authenticates the connection as that user. */
-  authenticate (username: string, password: Buffer): boolean
-}
+import type { ClientState } from './client-state.js'
+import { formatInfo, type InfoSource } from './info.js'
 
 /**
  * Answers the commands a node answers about the connection itself. Returns the encoded
  * reply, or a promise of it for INFO (which asks the masters for their keyspace).
  */
-export function runLocalCommand (name: string, args: readonly Buffer[], session: LocalSession, info: InfoSource): Buffer | Promise<Buffer> {
+export function runLocalCommand (name: string, args: readonly Buffer[], session: ClientState, info: InfoSource): Buffer | Promise<Buffer> {
   switch (name) {
     case 'ping':
       return args.length > 1 ? bulkReply(args[1]) : PONG
     case 'echo':
       return bulkReply(args[1])
     case 'quit':
-      session.closeAfterReply()
+      session.quitting = true
       return OK
     case 'select': {
       const db = parseInteger(args[1], 0, args[1].length)
@@ -67,7 +52,7 @@ export function runLocalCommand (name: string, args: readonly Buffer[], session:
 }
 
 /** Redis refuses names with spaces, newlines or anything outside '!'..'~'; empty clears it. */
-function clientSetName (name: Buffer, session: LocalSession): Buffer {
+function clientSetName (name: Buffer, session: ClientState): Buffer {
   for (const c of name) {
     if (c < 0x21 || c > 0x7e) return errorReply(ReplyStrings.invalidClientName)
   }
@@ -79,7 +64,7 @@ function clientSetName (name: Buffer, session: LocalSession): Buffer {
  * `HELLO [protover [AUTH user pass] [SETNAME name]]` (Redis doc "HELLO"): switches the
  * connection's protocol (2 or 3) at any time, as on a node, and answers in the new one.
  */
-function hello (args: readonly Buffer[], session: LocalSession, info: InfoSource): Buffer {
+function hello (args: readonly Buffer[], session: ClientState, info: InfoSource): Buffer {
   let protocol = session.protocol
   let i = 1
   if (args.length > 1) {

@@ -4,13 +4,7 @@ import { mergeReplies, type MergeKind, type PartReply } from '../commands/merge-
 import { internalErrors } from '../metrics/internal-errors.js'
 import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
-
-/** The session side of a fan-out: told when the merged reply is ready. */
-export interface FanOutOwner {
-  readonly closed: boolean
-  readonly lane?: number
-  onRequestDone (entry: { reply: Buffer | null }): void
-}
+import type { ReplySink } from './queue-entry.js'
 
 /** One part to send: its arguments and where it goes. */
 export interface FanOutPart {
@@ -35,7 +29,7 @@ export class FanOutRequest implements RequestOwner {
   private remaining: number
 
   constructor (
-    private readonly owner: FanOutOwner,
+    private readonly owner: ReplySink,
     private readonly merge: MergeKind,
     private readonly specs: readonly FanOutPart[],
     readOnly: boolean,
@@ -56,9 +50,8 @@ export class FanOutRequest implements RequestOwner {
     }
   }
 
-  /** The client left: parts not yet sent are dropped. */
   /** The client's lane, so these requests keep its order on a node's links. */
-  get lane (): number | undefined { return this.owner.lane }
+  get lane (): number { return this.owner.lane }
 
   get closed (): boolean { return this.owner.closed }
 

@@ -5,7 +5,7 @@ import { SLOT_COUNT } from '../cluster/key-slot.js'
 import { decodeScanCursor, encodeScanCursor } from '../commands/scan-cursor.js'
 import { arrayReply, bulkReply, errorReply } from '../resp/encode.js'
 import { isErrorReply, readBulk, readElements } from '../resp/decode-reply.js'
-import type { FanOutOwner } from './fan-out-request.js'
+import type { ReplySink } from './queue-entry.js'
 
 /**
  * SCAN over the whole cluster, one shard after the other: the client's cursor says which
@@ -19,7 +19,7 @@ export class ScanRequest implements RequestOwner {
   private readonly req: BackendRequest | null = null
   private readonly shardSlot: number
 
-  constructor (private readonly owner: FanOutOwner, args: Buffer[], private readonly topology: Topology, protocol: 2 | 3) {
+  constructor (private readonly owner: ReplySink, args: Buffer[], private readonly topology: Topology, protocol: 2 | 3) {
     const pos = decodeScanCursor(args[1].toString('latin1'))
     if (pos === null) {
       this.shardSlot = -1
@@ -33,7 +33,7 @@ export class ScanRequest implements RequestOwner {
   }
 
   /** The client's lane, so these requests keep its order on a node's links. */
-  get lane (): number | undefined { return this.owner.lane }
+  get lane (): number { return this.owner.lane }
 
   get closed (): boolean { return this.owner.closed }
 

@@ -3,7 +3,8 @@ import type { DedicatedLink } from '../cluster/dedicated-link.js'
 import { parseRedirect } from '../cluster/parse-redirect.js'
 import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
-import type { SessionPort } from './session-port.js'
+import type { ClientContext } from './context.js'
+import { dedicatedLinkOptions } from './targets.js'
 
 /**
  * One blocking command (BLPOP, BLMOVE, BZPOPMIN, XREAD BLOCK, ...) on a connection of its
@@ -17,24 +18,23 @@ export class BlockingRequest implements RequestOwner {
   private readonly req: BackendRequest
   private redirects = 0
 
-  constructor (private readonly session: SessionPort, args: Buffer[], private readonly slot: number) {
+  constructor (private readonly client: ClientContext, args: Buffer[], private readonly slot: number) {
     this.req = new BackendRequest(args, slot, false, this)
-    this.req.protocol = session.protocol
+    this.req.protocol = client.protocol
   }
 
-  /** Client gone: the session calls abandon(). */
   /** The client's lane, so these requests keep its order on a node's links. */
-  get lane (): number | undefined { return this.session.owner.lane }
+  get lane (): number { return this.client.sink.lane }
 
   get closed (): boolean {
-    return this.session.owner.closed
+    return this.client.sink.closed
   }
 
   /** Sends the command to the slot's master on a pooled connection. */
-  start (node = this.session.ctx.topology.masterFor(this.slot)): void {
+  start (node = this.client.ctx.topology.masterFor(this.slot)): void {
     if (node === undefined) { this.finish(errorReply(ReplyStrings.noNodeForSlot(this.slot))); return }
-    const link = this.session.ctx.blocking.acquire(node, this.session.linkOptions())
-    if (link === null) { this.finish(errorReply(ReplyStrings.tooManyBlocked(this.session.ctx.blocking.limit))); return }
+    const link = this.client.ctx.blocking.acquire(node, dedicatedLinkOptions(this.client))
+    if (link === null) { this.finish(errorReply(ReplyStrings.tooManyBlocked(this.client.ctx.blocking.limit))); return }
     this.link = link
     this.req.reply = null
     link.send(this.req)
@@ -47,7 +47,7 @@ export class BlockingRequest implements RequestOwner {
     // Cleared first: closing the link completes the request synchronously, and
     // onRequestDone must not release a link that is being discarded.
     this.link = null
-    this.session.ctx.blocking.discard(link)
+    this.client.ctx.blocking.discard(link)
   }
 
   /** @internal RequestOwner */
@@ -55,12 +55,12 @@ export class BlockingRequest implements RequestOwner {
     const link = this.link
     if (link === null) return // abandoned
     this.link = null
-    this.session.ctx.blocking.release(link, this.session.protocol)
+    this.client.ctx.blocking.release(link, this.client.protocol)
     const reply = req.reply as Buffer
     const redirect = reply[0] === 0x2d ? parseRedirect(reply, link.node) : null
     if (redirect !== null && (redirect.kind === 'moved' || redirect.kind === 'ask') &&
-      ++this.redirects <= this.session.ctx.maxRedirects) {
-      if (redirect.kind === 'moved') this.session.ctx.topology.moveSlot(redirect.slot, redirect.node)
+      ++this.redirects <= this.client.ctx.maxRedirects) {
+      if (redirect.kind === 'moved') this.client.ctx.topology.moveSlot(redirect.slot, redirect.node)
       else this.req.askNode = redirect.node
       this.start(redirect.node)
       return
@@ -69,7 +69,8 @@ export class BlockingRequest implements RequestOwner {
   }
 
   private finish (reply: Buffer): void {
+    this.client.blocked.delete(this)
     this.reply = reply
-    this.session.owner.onRequestDone(this)
+    this.client.sink.onRequestDone(this)
   }
 }

@@ -1,30 +1,13 @@
 import { errorReply, integerReply, OK, verbatimReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
-
-/** What CLIENT LIST / INFO / KILL know about a client connection of slotgate's. */
-export interface ClientView {
-  readonly id: number
-  readonly name: Buffer | null
-  readonly protocol: 2 | 3
-  readonly remoteAddress: string
-  readonly localAddress: string
-  readonly createdAt: number
-  readonly lastActiveAt: number
-  readonly subscriptionCount: number
-  readonly channelCount: number
-  readonly patternCount: number
-  readonly shardChannelCount: number
-  readonly inMulti: boolean
-  readonly lastCommand: string
-  kill (): void
-}
+import type { ClientView } from './context.js'
 
 /** One `CLIENT LIST` line, in Redis 7's field order for the fields slotgate can know. */
 export function clientLine (c: ClientView, now = Date.now()): string {
   return `id=${c.id} addr=${c.remoteAddress} laddr=${c.localAddress} fd=-1 name=${c.name?.toString('latin1') ?? ''} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.max(0, Math.floor((now - c.lastActiveAt) / 1000))} flags=${c.subscriptionCount > 0 ? 'P' : 'N'} db=0 ` +
     `sub=${c.channelCount} psub=${c.patternCount} ssub=${c.shardChannelCount} multi=${c.inMulti ? 0 : -1} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
-    `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 resp=${c.protocol}`
+    `rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${c.lastCommand} user=${c.userName} redir=-1 resp=${c.protocol}`
 }
 
 /**

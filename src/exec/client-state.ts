@@ -1,0 +1,79 @@
+import type { User } from '../access/authenticator.js'
+import type { ClientContext, ClientView, ExecContext } from './context.js'
+import type { ReplySink } from './queue-entry.js'
+import { Subscriptions } from './subscriptions.js'
+import { Transaction } from './transaction.js'
+
+/** CLIENT REPLY's mode: replies written, none, or all but the next command's. */
+export type ReplyMode = 'on' | 'off' | 'skip'
+
+/**
+ * Everything one client connection carries between its commands, as handlers read and change
+ * it: the protocol it speaks, its name, user, READONLY mode, CLIENT REPLY mode, its
+ * transaction and subscriptions, its blocked commands. The session owns one and hands it to
+ * every handler; nothing here touches the socket.
+ */
+export class ClientState implements ClientContext {
+  protocol: 2 | 3 = 2
+  name: Buffer | null = null
+  /** READONLY/READWRITE, as a cluster client would send them. */
+  readOnlyMode = false
+  authenticated: boolean
+  user: User | null = null
+  replyMode: ReplyMode = 'on'
+  /** The last command's table name, for CLIENT LIST's `cmd=`. */
+  lastCommand = 'NULL'
+  /** Slot of this client's last write, for WAIT (-1 before any). */
+  lastWriteSlot = -1
+  /**
+   * Set by QUIT and CLIENT KILL of itself: the session reads no more commands and closes the
+   * connection after the reply that set it.
+   */
+  quitting = false
+  readonly transaction: Transaction
+  readonly subscriptions: Subscriptions
+  /** Commands blocked on a node for this client: given up at once when it leaves. */
+  readonly blocked = new Set<{ abandon (): void }>()
+
+  constructor (
+    readonly id: number,
+    readonly ctx: ExecContext,
+    readonly sink: ReplySink,
+    /** The session's observable facts (addresses, age, idle), for CLIENT INFO. */
+    readonly view: ClientView
+  ) {
+    this.authenticated = !ctx.auth.required
+    this.transaction = new Transaction(this)
+    this.subscriptions = new Subscriptions(this)
+  }
+
+  /** RESET: back to a fresh connection's state (RESET logs the client out when auth is on, as Redis does). */
+  reset (): void {
+    this.transaction.reset()
+    this.subscriptions.reset()
+    this.name = null
+    this.protocol = 2
+    this.readOnlyMode = false
+    this.replyMode = 'on'
+    this.authenticated = !this.ctx.auth.required
+    this.user = null
+  }
+
+  /** The client is gone: blocked commands given up, transaction and subscriptions dropped. */
+  close (): void {
+    for (const b of this.blocked) b.abandon()
+    this.blocked.clear()
+    this.transaction.reset()
+    this.subscriptions.close()
+  }
+
+  /** Checks credentials and, when right, authenticates the connection as that user (AUTH, HELLO ... AUTH). */
+  authenticate (username: string, password: Buffer): boolean {
+    if (!this.ctx.auth.required) return username === 'default' // like a nopass default user
+    const user = this.ctx.auth.verify(username, password)
+    if (user === null) return false
+    this.user = user
+    this.authenticated = true
+    return true
+  }
+}

@@ -1,0 +1,72 @@
+import type { Authenticator } from '../access/authenticator.js'
+import type { ReadFrom } from '../cluster/backend-request.js'
+import type { BlockingLinkPool } from '../cluster/blocking-link-pool.js'
+import type { NodeAddress } from '../cluster/node-address.js'
+import type { LinkOptions } from '../cluster/node-link.js'
+import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
+import type { Topology } from '../cluster/topology.js'
+import type { CommandTable } from '../commands/command-table.js'
+import type { ScriptCache } from '../commands/script-cache.js'
+import type { InfoSource } from './info.js'
+import type { ReplySink } from './queue-entry.js'
+
+/**
+ * What plan handlers work with: the cluster side (dispatcher, topology, pools), the script
+ * cache, the command table, and the few settings they need. Shared by every client; built
+ * once in main.ts. Handlers never see the client's session, only this, the client's state
+ * and its reply sink.
+ */
+export interface ExecContext {
+  /** Replaced once the cluster's own COMMAND table is read. */
+  table: CommandTable
+  readonly dispatcher: RequestDispatcher
+  readonly topology: Topology
+  readonly blocking: BlockingLinkPool
+  readonly scripts: ScriptCache
+  readonly auth: Authenticator
+  readonly info: InfoSource
+  /** Where reads go by default (config readPolicy). */
+  readonly readPolicy: ReadFrom
+  readonly maxRedirects: number
+  readonly seeds: readonly NodeAddress[]
+  /** Connect timeout and backend credentials for dedicated links. */
+  readonly linkDefaults: Omit<LinkOptions, 'protocol' | 'readOnly'>
+  /** Asks for a topology refresh soon (debounced). */
+  requestRefresh (): void
+  /** Every connected client (CLIENT LIST / KILL). */
+  clients (): Iterable<ClientView>
+}
+
+/**
+ * One client as the stateful handlers (transaction, subscriptions, blocking commands) see
+ * it: the shared context, where its replies go, and the protocol it speaks.
+ */
+export interface ClientContext {
+  readonly ctx: ExecContext
+  readonly sink: ReplySink
+  readonly id: number
+  readonly protocol: 2 | 3
+  /** Commands blocked on a node for this client: given up at once when it leaves. */
+  readonly blocked: Set<{ abandon (): void }>
+}
+
+/** What CLIENT LIST / INFO / KILL know about a client connection of slotgate's. */
+export interface ClientView {
+  readonly id: number
+  readonly name: Buffer | null
+  readonly protocol: 2 | 3
+  readonly remoteAddress: string
+  readonly localAddress: string
+  readonly createdAt: number
+  readonly lastActiveAt: number
+  readonly subscriptionCount: number
+  readonly channelCount: number
+  readonly patternCount: number
+  readonly shardChannelCount: number
+  readonly inMulti: boolean
+  readonly lastCommand: string
+  /** The user the client authenticated as (`default` when none). */
+  readonly userName: string
+  /** Closes the connection now (CLIENT KILL of another client). */
+  kill (): void
+}

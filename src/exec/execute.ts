@@ -1,0 +1,131 @@
+import { BackendRequest, ReadFrom } from '../cluster/backend-request.js'
+import type { RoutePlan } from '../commands/router.js'
+import { splitBySlot } from '../commands/split-command.js'
+import { arrayReply, bulkReply, errorReply } from '../resp/encode.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
+import { BlockingRequest } from './blocking.js'
+import { runClientCommand } from './client-commands.js'
+import type { ClientState } from './client-state.js'
+import { runConnectionCommand } from './connection-commands.js'
+import { FanOutRequest } from './fan-out.js'
+import { runLocalCommand } from './local-commands.js'
+import { LocalReply } from './queue-entry.js'
+import { ScanRequest } from './scan.js'
+import { EvalShaRequest } from './script.js'
+import { anyMaster } from './targets.js'
+import { queueInTransaction } from './transaction-rules.js'
+
+/**
+ * Runs one client command's plan: the only place that turns a plan into work (Envoy's
+ * command splitter: one handler per plan shape). Each handler reaches the cluster through
+ * `client.ctx` and delivers into `client.sink`, the client's reply queue, exactly one entry
+ * per command (none after CLIENT REPLY OFF). `wire` is the request's bytes as received, when
+ * whole, so a single-node command is forwarded without re-encoding.
+ */
+export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, client: ClientState): void {
+  const { ctx, sink } = client
+  if (client.transaction.active && queueInTransaction(client.transaction, plan, args, sink)) return
+  if (client.protocol === 2 && client.subscriptions.count > 0 && !allowedWhileSubscribed(plan, args, client)) return
+  if (plan.kind === 'single' || plan.kind === 'any-node') {
+    if (plan.spec.name.startsWith('evalsha')) {
+      const e = new EvalShaRequest(client, args, plan.kind === 'single' ? plan.slot : -1, plan.readOnly,
+        plan.kind === 'single' ? null : anyMaster(client))
+      sink.push(e)
+      e.start()
+      return
+    }
+    if (plan.spec.name === 'eval' || plan.spec.name === 'eval_ro') ctx.scripts.remember(args[1])
+  } else if (plan.kind === 'broadcast' && plan.spec.name === 'script|load') {
+    ctx.scripts.remember(args[2])
+  }
+  switch (plan.kind) {
+    case 'single': {
+      const req = new BackendRequest(args, plan.slot, plan.readOnly, sink)
+      req.protocol = client.protocol
+      req.wire = wire
+      if (plan.readOnly) req.readFrom = readFrom(client)
+      else client.lastWriteSlot = plan.slot
+      sink.push(req)
+      ctx.dispatcher.send(req)
+      return
+    }
+    case 'any-node': {
+      const target = anyMaster(client)
+      const req = new BackendRequest(args, -1, plan.readOnly, sink, target)
+      req.protocol = client.protocol
+      sink.push(req)
+      if (target === null) { req.reply = errorReply(ReplyStrings.notReady); sink.onRequestDone(req) } else ctx.dispatcher.send(req)
+      return
+    }
+    case 'local': {
+      const out = runLocalCommand(plan.name, args, client, ctx.info)
+      if (out instanceof Promise) {
+        const entry = new LocalReply(null)
+        sink.push(entry)
+        out.then(reply => { entry.reply = reply; sink.onRequestDone(entry) },
+          (err: Error) => { entry.reply = errorReply(`ERR ${err.message}`); sink.onRequestDone(entry) })
+      } else {
+        sink.push(new LocalReply(out))
+      }
+      return
+    }
+    case 'split': {
+      const parts = splitBySlot(args, plan.keys, plan.slots, plan.spec.name === 'mset')
+      const fan = new FanOutRequest(sink, plan.merge, parts,
+        plan.readOnly, client.protocol, plan.keys.length, plan.readOnly ? readFrom(client) : ReadFrom.master)
+      sink.push(fan)
+      fan.start(ctx.dispatcher)
+      return
+    }
+    case 'broadcast': {
+      const nodes = plan.allNodes ? ctx.topology.nodes() : ctx.topology.masters()
+      if (nodes.length === 0) { sink.push(new LocalReply(errorReply(ReplyStrings.notReady))); return }
+      const fan = new FanOutRequest(sink, plan.merge, nodes.map(node => ({ args, slot: -1, node })), plan.readOnly, client.protocol)
+      sink.push(fan)
+      fan.start(ctx.dispatcher)
+      return
+    }
+    case 'scan': {
+      const scan = new ScanRequest(sink, args, ctx.topology, client.protocol)
+      sink.push(scan)
+      scan.start(ctx.dispatcher)
+      return
+    }
+    case 'blocking': {
+      const b = new BlockingRequest(client, args, plan.slot)
+      client.blocked.add(b)
+      sink.push(b)
+      b.start()
+      return
+    }
+    case 'session':
+      if (plan.name.startsWith('client|') && plan.name !== 'client|reply') {
+        sink.push(new LocalReply(runClientCommand(plan.name, args, client.view, () => ctx.clients())))
+      } else {
+        runConnectionCommand(plan.name, args, plan.slot, client)
+      }
+      return
+    case 'reject':
+      sink.push(new LocalReply(errorReply(plan.error)))
+  }
+}
+
+/** Where this client's reads go: the configured policy, or replicas after READONLY. */
+function readFrom (client: ClientState): ReadFrom {
+  return client.readOnlyMode && client.ctx.readPolicy === ReadFrom.master ? ReadFrom.preferReplica : client.ctx.readPolicy
+}
+
+/** RESP2 subscribed mode allows only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET, as Redis. */
+function allowedWhileSubscribed (plan: RoutePlan, args: Buffer[], client: ClientState): boolean {
+  // Unknown commands, arity and CROSSSLOT are checked first, as on a node.
+  if (plan.kind === 'reject') return true
+  if (plan.kind === 'session' && (plan.name.includes('subscribe') || plan.name === 'reset')) return true
+  if (plan.kind === 'local' && plan.name === 'quit') return true
+  if (plan.kind === 'local' && plan.name === 'ping') {
+    // PING in RESP2 subscribed mode answers `pong` as a Pub/Sub frame, as Redis does.
+    client.sink.push(new LocalReply(arrayReply([bulkReply('pong'), bulkReply(args.length > 1 ? args[1] : '')])))
+    return false
+  }
+  client.sink.push(new LocalReply(errorReply(ReplyStrings.subscribedContext(plan.spec.name))))
+  return false
+}
