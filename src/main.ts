@@ -3,6 +3,7 @@ import type { ConnectionOptions, TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import { ControlPlane } from './cluster/control-plane.js'
 import { BlockingLinkPool } from './cluster/blocking-link-pool.js'
+import { DedicatedLinks } from './cluster/dedicated-links.js'
 import { LinkPool } from './cluster/link-pool.js'
 import { RequestDispatcher } from './cluster/request-dispatcher.js'
 import { Topology } from './cluster/topology.js'
@@ -106,6 +107,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     }
   })
   dispatcher.attach(pool, trigger => { refresher.request(trigger) })
+  pool.probe = node => { dispatcher.probe(node) }
   topology.onChange(() => {
     const nodes = new Set(topology.nodes())
     pool.retain(nodes)
@@ -134,7 +136,13 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       slotgate_commands_waited_for_failover: dispatcher.stats.waited
     })
   }
-  const blocking = new BlockingLinkPool(config.maxBlockingLinks)
+  const dedicated = new DedicatedLinks({ max: config.maxDedicatedLinks, perClient: config.maxDedicatedLinksPerClient }, {
+    onLinkReply: (link, req, reply) => { dispatcher.onLinkReply(link, req, reply) },
+    onRequestsLost: (node, timedOut, unwritten, inFlight, reason) => { dispatcher.onRequestsLost(node, timedOut, unwritten, inFlight, reason) },
+    watch: link => { pool.watch(link) },
+    unwatch: link => { pool.unwatch(link) }
+  })
+  const blocking = new BlockingLinkPool(dedicated)
   const ctx: SessionContext = {
     table: CommandTable.fromSnapshot(),
     dispatcher,
@@ -142,6 +150,8 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     info,
     limits: { maxBulkBytes: config.maxBulkBytes, maxRequestBytes: config.maxRequestBytes, maxMultibulkLength: config.maxMultibulkLength },
     blocking,
+    dedicated,
+    commandTimeoutMs: config.commandTimeoutMs,
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(),
     auth: new Authenticator(config.requirepass, config.usersFile),

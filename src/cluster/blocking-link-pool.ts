@@ -1,35 +1,36 @@
-import { DedicatedLink, type DedicatedLinkOwner } from './dedicated-link.js'
+import type { DedicatedLink, DedicatedLinkOwner } from './dedicated-link.js'
+import type { DedicatedLinks } from './dedicated-links.js'
 import type { LinkOptions } from './node-link.js'
 import type { NodeAddress } from './node-address.js'
 
 /**
- * Connections for blocking commands (BLPOP, XREAD BLOCK, ...): one per blocked client, so a
- * command that waits on the node never holds up the shared links. Bounded: past `max` in use
- * a client is told to retry instead of slotgate opening connections without limit. Freed
- * connections are kept (up to `maxIdlePerNode`) for the next blocked client.
+ * Connections for blocking commands (BLPOP, XREAD BLOCK, ...): one per blocked command, so a
+ * command that waits on the node never holds up the shared links. Counted among the
+ * dedicated connections (their bounds apply); freed ones are kept (up to `maxIdlePerNode`)
+ * for the next blocked client, and given up first when the total is reached.
  */
 export class BlockingLinkPool implements DedicatedLinkOwner {
   private readonly idle = new Map<string, DedicatedLink[]>()
   private inUse = 0
 
-  constructor (private readonly max: number, private readonly maxIdlePerNode = 8) {}
+  constructor (private readonly dedicated: DedicatedLinks, private readonly maxIdlePerNode = 8) {
+    dedicated.reclaimIdle = () => this.closeOneIdle()
+  }
 
   /** Connections in use by blocked clients now. */
   get active (): number { return this.inUse }
-  /** The configured bound. */
-  get limit (): number { return this.max }
 
-  /** A connection to `node`, or null when the bound is reached. */
+  /** A connection to `node`, or null when the dedicated connections' total is reached. */
   acquire (node: NodeAddress, options: LinkOptions): DedicatedLink | null {
-    if (this.inUse >= this.max) return null
-    this.inUse++
     const key = `${node}/${options.protocol}`
     const list = this.idle.get(key)
     while (list !== undefined && list.length > 0) {
       const link = list.pop() as DedicatedLink
-      if (!link.closed) return link
+      if (!link.closed) { this.inUse++; return link }
     }
-    return new DedicatedLink(node, options, this)
+    const link = this.dedicated.connect(node, options, this)
+    if (link !== null) this.inUse++
+    return link
   }
 
   /** Gives back a connection whose command finished normally. */
@@ -53,6 +54,14 @@ export class BlockingLinkPool implements DedicatedLinkOwner {
   close (): void {
     for (const list of this.idle.values()) for (const l of list) l.close()
     this.idle.clear()
+  }
+
+  private closeOneIdle (): boolean {
+    for (const list of this.idle.values()) {
+      const link = list.pop()
+      if (link !== undefined) { link.close('room for another dedicated connection'); return true }
+    }
+    return false
   }
 
   /** @internal */

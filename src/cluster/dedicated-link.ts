@@ -1,8 +1,6 @@
-import type { BackendRequest } from './backend-request.js'
+import type { BackendRequest, RequestLink } from './backend-request.js'
 import type { NodeAddress } from './node-address.js'
 import { NodeLink, type LinkListener, type LinkOptions } from './node-link.js'
-import { errorReply } from '../resp/encode.js'
-import { ReplyStrings } from '../resp/reply-strings.js'
 
 /** Who owns a dedicated link: told about unsolicited frames and about its end. */
 export interface DedicatedLinkOwner {
@@ -11,40 +9,53 @@ export interface DedicatedLinkOwner {
 }
 
 /**
- * A connection one client session owns alone (WATCH/MULTI state, a blocking command, its
- * subscriptions): state that lives on a Redis connection must not be shared with other
- * clients, and a blocked connection must not hold up theirs. Replies go straight to the
- * request's owner: no redirect is followed on a connection whose state is pinned to a node.
+ * What a dedicated link needs from the cluster side: the failure policy for its requests'
+ * replies and losses (the dispatcher), and the timeout watch every link is under (the pool).
  */
-export class DedicatedLink implements LinkListener {
+export interface DedicatedLinkHost {
+  onLinkReply (link: NodeLink, req: BackendRequest, reply: Buffer): void
+  onRequestsLost (node: NodeAddress, timedOut: boolean, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void
+  /** Puts the link under the same backend timeout as shared links, until it closes. */
+  watch (link: NodeLink): void
+  unwatch (link: NodeLink): void
+}
+
+/**
+ * A connection one client owns alone (its WATCH and the transaction it guards, a blocking
+ * command, its subscriptions): state that lives on a Redis connection must not be shared
+ * with other clients, and a blocked connection must not hold up theirs. Its requests'
+ * replies and its loss go through the same failure policy as shared links' (the host); the
+ * owner hears of pushes (Pub/Sub frames) and of the end.
+ */
+export class DedicatedLink implements LinkListener, RequestLink {
   readonly link: NodeLink
   private down = false
 
-  constructor (readonly node: NodeAddress, options: LinkOptions, private readonly owner: DedicatedLinkOwner) {
+  constructor (readonly node: NodeAddress, options: LinkOptions, private readonly owner: DedicatedLinkOwner, private readonly host: DedicatedLinkHost) {
     this.link = new NodeLink(node, options, this)
+    host.watch(this.link)
   }
 
   /** True once the connection is gone. */
   get closed (): boolean { return this.down }
 
-  /** Sends a request on this connection. */
+  /** Sends a request on this connection (a closed one reports it lost, unwritten). */
   send (req: BackendRequest): void {
     if (this.down) {
-      this.fail(req, ReplyStrings.notSent(this.node, 'link closed'))
+      this.host.onRequestsLost(this.node, false, [req], [], 'link closed')
       return
     }
     this.link.send(req)
   }
 
-  /** Closes the connection (pending requests get an error). */
+  /** Closes the connection (its pending requests go through the loss policy). */
   close (reason = 'released'): void {
     this.link.close(reason)
   }
 
   /** @internal */
-  onLinkReply (_link: NodeLink, req: BackendRequest, reply: Buffer): void {
-    req.reply = reply
-    req.owner.onRequestDone(req)
+  onLinkReply (link: NodeLink, req: BackendRequest, reply: Buffer): void {
+    this.host.onLinkReply(link, req, reply)
   }
 
   /** @internal */
@@ -56,16 +67,11 @@ export class DedicatedLink implements LinkListener {
   }
 
   /** @internal */
-  onLinkDown (_link: NodeLink, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void {
+  onLinkDown (link: NodeLink, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void {
     this.down = true
-    for (const req of inFlight) this.fail(req, ReplyStrings.outcomeUnknown(this.node, reason))
-    for (const req of unwritten) this.fail(req, ReplyStrings.notSent(this.node, reason))
+    this.host.unwatch(link)
+    // The owner first, so a provider knows its link is gone before its requests are routed again.
     this.owner.onDedicatedDown(this, reason)
-  }
-
-  private fail (req: BackendRequest, message: string): void {
-    if (req.reply !== null) return
-    req.reply = errorReply(message)
-    req.owner.onRequestDone(req)
+    this.host.onRequestsLost(this.node, link.timedOut, unwritten, inFlight, reason)
   }
 }

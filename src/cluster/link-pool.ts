@@ -1,4 +1,5 @@
 import type { NodeAddress } from './node-address.js'
+import type { BackendRequest } from './backend-request.js'
 import { NodeLink, type LinkListener, type LinkOptions } from './node-link.js'
 
 /** Link settings shared by every link in the pool. */
@@ -21,15 +22,28 @@ interface NodeHealth { failures: number; retryAt: number; lastError: string }
 
 /**
  * The links to every node, one per (node, protocol, role). Creates links on first use,
- * replaces broken ones after a backoff, closes links to nodes that left the cluster, and
- * recycles a link whose oldest request outlived the backend timeout (a node that stopped
- * answering without closing its socket, e.g. SIGSTOP).
+ * replaces broken ones after a backoff, retires links to nodes that left the cluster (their
+ * replies still come in), and watches every link, dedicated ones included, for a node that
+ * stopped answering without closing its socket (SIGSTOP, a partition): a link whose oldest
+ * request outlived its time is recycled — unless the node is busy with an older request of
+ * ours still within its own, longer time (a slow command, a blocking one), which every other
+ * request to that node then waits behind. When a node is judged silent, every link to it goes.
  */
 export class LinkPool {
   /** One map per flavour (index: see flavour()), so the hot path builds no key strings. */
   private readonly links: Map<NodeAddress, (NodeLink | undefined)[]>[] = [new Map(), new Map(), new Map(), new Map()]
   private readonly health = new Map<NodeAddress, NodeHealth>()
   private readonly timeoutTimer: NodeJS.Timeout | null = null
+  /** Dedicated links under the same watch (see DedicatedLinks). */
+  private readonly dedicated = new Set<NodeLink>()
+  /** When each node was last probed for liveness. */
+  private readonly probedAt = new Map<NodeAddress, number>()
+  /**
+   * Sends a PING to `node` over its shared link (wired to the dispatcher): a node that only
+   * dedicated links use (blocked clients, subscribers) shows it is alive, or its silence
+   * times the shared link out, and every link to it goes.
+   */
+  probe: (node: NodeAddress) => void = () => {}
 
   constructor (private readonly options: PoolOptions, private readonly listener: LinkListener) {
     if (options.commandTimeoutMs > 0) {
@@ -98,22 +112,41 @@ export class LinkPool {
     this.health.set(link.address, h)
   }
 
-  /** Closes links to nodes not in `keep` (nodes that left the cluster). */
+  /**
+   * Retires links to nodes not in `keep` (nodes that left the cluster): no new request goes
+   * there, those in flight get their replies (a write answered a moment later must not be
+   * reported lost), then the link closes.
+   */
   retain (keep: ReadonlySet<NodeAddress>): void {
     for (const map of this.links) {
       for (const [node, slots] of map) {
         if (!keep.has(node)) {
           map.delete(node)
-          for (const link of slots) link?.close('node left the cluster')
+          for (const link of slots) link?.retire(Math.max(1000, this.options.commandTimeoutMs))
         }
       }
     }
     for (const node of this.health.keys()) if (!keep.has(node)) this.health.delete(node)
   }
 
-  /** Every open link (for metrics and readiness). */
+  /** Puts a dedicated link under the timeout watch. */
+  watch (link: NodeLink): void {
+    this.dedicated.add(link)
+  }
+
+  /** Takes a closed dedicated link off the watch. */
+  unwatch (link: NodeLink): void {
+    this.dedicated.delete(link)
+  }
+
+  /** Every open shared link (for metrics and readiness). */
   all (): NodeLink[] {
     return this.links.flatMap(map => [...map.values()].flat().filter((l): l is NodeLink => l !== undefined))
+  }
+
+  /** Dedicated links open now, per node. */
+  dedicatedCount (): number {
+    return this.dedicated.size
   }
 
   /** Closes every link. */
@@ -124,14 +157,53 @@ export class LinkPool {
   }
 
   private expireStuckLinks (): void {
-    const limit = performance.now() - this.options.commandTimeoutMs
-    for (const link of this.all()) {
-      const oldest = link.oldestSentAt()
-      if (oldest !== 0 && oldest < limit) {
-        link.timedOut = true
-        link.close(`no reply within ${this.options.commandTimeoutMs} ms`)
-      }
+    const now = performance.now()
+    const links = [...this.all(), ...this.dedicated]
+    const silent = new Set<NodeAddress>()
+    for (const link of links) {
+      const oldest = link.oldestInFlight()
+      if (oldest === null || oldest.sentAt + this.timeoutOf(oldest) > now) continue
+      if (this.busyWithOlder(link.address, oldest.sentAt, now, links)) continue
+      silent.add(link.address)
     }
+    // A silent node: every link to it goes, dedicated ones too (a blocked client's included,
+    // whose own wait may be unbounded).
+    for (const link of links) {
+      if (!silent.has(link.address) || link.closed) continue
+      link.timedOut = true
+      link.close(`no reply from the node within ${this.options.commandTimeoutMs} ms`)
+    }
+    this.probeDedicatedOnly(now)
+  }
+
+  /** Probes nodes where dedicated links wait and no shared request is in flight to show liveness. */
+  private probeDedicatedOnly (now: number): void {
+    const busyShared = new Set<NodeAddress>()
+    for (const link of this.all()) if (link.oldestInFlight() !== null) busyShared.add(link.address)
+    for (const link of this.dedicated) {
+      const node = link.address
+      if (link.closed || busyShared.has(node)) continue
+      if (now - (this.probedAt.get(node) ?? 0) < this.options.commandTimeoutMs / 2) continue
+      this.probedAt.set(node, now)
+      this.probe(node)
+    }
+  }
+
+  private timeoutOf (req: BackendRequest): number {
+    return req.timeoutMs > 0 ? req.timeoutMs : this.options.commandTimeoutMs
+  }
+
+  /**
+   * True when `node` has a request of ours in flight, written before `since`, that is still
+   * within its own time: the node is working on it (a slow command), not frozen.
+   */
+  private busyWithOlder (node: NodeAddress, since: number, now: number, links: readonly NodeLink[]): boolean {
+    for (const link of links) {
+      if (link.address !== node) continue
+      const oldest = link.oldestInFlight()
+      if (oldest !== null && oldest.sentAt < since && oldest.sentAt + this.timeoutOf(oldest) > now) return true
+    }
+    return false
   }
 }
 

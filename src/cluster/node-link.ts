@@ -107,14 +107,29 @@ export class NodeLink implements Flushable, ReplySink {
   /** Requests accepted and not yet answered. */
   get pendingCount (): number { return this.inFlight.length + this.outbox.length }
 
-  /** Send time of the oldest unanswered request (for the backend timeout), or 0. */
-  oldestSentAt (): number {
+  /** The oldest request written and not answered (for the backend timeout), or null. */
+  oldestInFlight (): BackendRequest | null {
     for (let i = 0; i < this.inFlight.length; i++) {
       const e = this.inFlight.at(i) as BackendRequest | InternalEntry
-      if (!('internal' in e)) return e.sentAt
+      if (!('internal' in e)) return e
     }
-    return 0
+    return null
   }
+
+  /**
+   * The node left the cluster: no new requests come (the topology no longer routes here);
+   * those in flight get their replies, then the link closes (or after `graceMs`, whatever
+   * is still unanswered is reported lost).
+   */
+  retire (graceMs: number): void {
+    if (this.state === 'closed' || this.retiring) return
+    this.retiring = true
+    if (this.pendingCount === 0) { this.close('node left the cluster'); return }
+    setTimeout(() => { this.close('node left the cluster (its replies did not come in time)') }, graceMs).unref()
+  }
+
+  /** True once retire() was called. */
+  retiring = false
 
   /**
    * Encodes `req` into this turn's batch now (a request that cannot be encoded throws here,
@@ -148,6 +163,7 @@ export class NodeLink implements Flushable, ReplySink {
       }
       req.sentAt = now
       req.node = this.address
+      req.replies = null
       if (this.options.passthrough !== true) this.inFlight.push(req)
     }
     if (this.encoder.size === 0) return
@@ -169,11 +185,18 @@ export class NodeLink implements Flushable, ReplySink {
       this.listener.onLinkPush?.(this, reply)
       return
     }
-    const entry = this.inFlight.shift()
+    const entry = this.inFlight.peek()
     if (entry === undefined) {
       this.close('reply without a request (stream out of sync)')
       return
     }
+    if (!('internal' in entry) && entry.replyCount > 1) {
+      // A block (MULTI ... EXEC) answers with one reply per command: gather them all.
+      const got = (entry.replies ??= [])
+      got.push(reply)
+      if (got.length < entry.replyCount) return
+    }
+    this.inFlight.shift()
     if ('internal' in entry) {
       if (entry.expectOk && reply[0] === 0x2d) {
         this.close(`${entry.what} failed: ${reply.toString('latin1').trim()}`)
@@ -183,6 +206,7 @@ export class NodeLink implements Flushable, ReplySink {
       return
     }
     this.listener.onLinkReply(this, entry, reply)
+    if (this.retiring && this.pendingCount === 0) this.close('node left the cluster')
   }
 
   /** @internal ReplySink */

@@ -1,30 +1,35 @@
-import { ReadFrom, type BackendRequest } from './backend-request.js'
+import { BackendRequest, ReadFrom, type RequestLink, type RequestOwner } from './backend-request.js'
+import { parseClusterSignal, type ClusterSignal } from './cluster-signal.js'
+import { judgeLoss, judgeSignal, type GiveUpReason, type PolicyOptions } from './failure-policy.js'
 import type { LinkPool } from './link-pool.js'
 import type { LinkListener, NodeLink } from './node-link.js'
 import type { NodeAddress } from './node-address.js'
-import { parseRedirect } from './parse-redirect.js'
-import type { BackendObserver } from '../metrics/observers.js'
 import type { Topology } from './topology.js'
 import type { RefreshTrigger } from './topology-refresher.js'
 import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
+import type { BackendObserver } from '../metrics/observers.js'
 
-/** Redirect and retry policy. */
-export interface DispatchOptions {
-  /** MOVED/ASK/retries one command may take before it fails. */
-  maxRedirects: number
-  /** How long a command may wait for its slot to have a reachable master (failover). */
-  failoverDeadlineMs: number
-  /** Delay before retrying after TRYAGAIN or CLUSTERDOWN. */
-  retryBackoffMs: number
-}
+const PING = Buffer.from('PING')
+const NOBODY: RequestOwner = { onRequestDone () {}, closed: false }
 
-/** What the dispatcher counts (exported by the metrics module). */
+/** Redirect and retry policy settings (see failure-policy.ts). */
+export type DispatchOptions = PolicyOptions
+
+/** The transient signals retried after a backoff. */
+export type RetriedSignal = 'tryagain' | 'clusterdown' | 'loading' | 'readonly' | 'masterdown'
+
+/** What the dispatcher counts (exported by the metrics module); plain fields, so `{ ...stats }` is a snapshot. */
 export class DispatchStats {
   moved = 0
   ask = 0
+  /** Sends repeated after a transient signal, by signal. */
   tryAgain = 0
   clusterDown = 0
+  loading = 0
+  /** Writes that met READONLY from a master a failover had demoted. */
+  demoted = 0
+  masterDown = 0
   /** Read-only commands sent again after their link broke mid-flight. */
   retriedReads = 0
   /** Unwritten commands re-routed after their link broke. */
@@ -37,12 +42,14 @@ export class DispatchStats {
 }
 
 /**
- * Sends requests to the right node and owns the redirect policy: MOVED updates the slot map
- * and re-sends, ASK re-sends once to the named node behind ASKING, TRYAGAIN/CLUSTERDOWN retry
- * with backoff inside the deadline, and a lost link re-routes what was never written,
- * retries reads that were in flight and reports writes in flight as of unknown outcome —
- * never sending a write twice (cluster spec, "Redirection and resharding"; DESIGN.md Faults).
- * Commands whose slot has no reachable master wait here, bounded by the failover deadline.
+ * Sends requests to the right node and carries out the failure policy (failure-policy.ts)
+ * for every connection, shared or dedicated: MOVED updates the slot map and re-sends, ASK
+ * re-sends once to the named node behind ASKING, transient signals retry after a backoff
+ * within the command's deadline, a lost link re-routes what was never written, re-sends
+ * reads that were in flight and reports writes in flight as of unknown outcome — never
+ * sending a write twice. A request with a LinkProvider travels on its own connection; the
+ * provider decides whether it can follow. Commands whose slot has no reachable master wait
+ * here, bounded by the failover deadline.
  */
 export class RequestDispatcher implements LinkListener {
   readonly stats = new DispatchStats()
@@ -52,6 +59,8 @@ export class RequestDispatcher implements LinkListener {
   private roundRobin = 0
   private readonly sweepTimer: NodeJS.Timeout
   private refresh: (trigger: RefreshTrigger) => void = () => {}
+  private readonly giveUpText: (reason: GiveUpReason, req: BackendRequest) => string = (reason, req) =>
+    reason === 'redirects' ? ReplyStrings.tooManyRedirects(req.slot, this.options.maxRedirects) : ReplyStrings.deadlineExceeded(req.slot)
 
   constructor (
     private readonly topology: Topology,
@@ -75,18 +84,28 @@ export class RequestDispatcher implements LinkListener {
   /** Routes `req` to its node now, or makes it wait for one. */
   send (req: BackendRequest): void {
     if (req.cancelled) return
-    if (req.readFrom !== ReadFrom.master && req.askNode === null && req.slot >= 0) {
+    if (req.readFrom !== ReadFrom.master && req.askNode === null && req.slot >= 0 && req.via === null) {
       const replica = this.pickReplica(req)
       if (replica === null) return // answered with an error
       if (replica !== undefined) {
         const link = (this.pool as LinkPool).linkFor(replica, req.protocol, true, req.lane)
-        if (link !== undefined) { link.send(req); return }
+        if (link !== undefined) { this.write(link, req); return }
       }
     }
     const node = this.nodeFor(req)
     if (node === undefined) { this.wait(req); return }
+    if (req.via !== null) {
+      const link = req.via.linkTo(node, req)
+      if (link !== null) this.write(link, req)
+      return
+    }
     const link = (this.pool as LinkPool).linkFor(node, req.protocol, false, req.lane)
     if (link === undefined) { this.wait(req); return }
+    this.write(link, req)
+  }
+
+  private write (link: RequestLink, req: BackendRequest): void {
+    req.sends++
     link.send(req)
   }
 
@@ -112,6 +131,11 @@ export class RequestDispatcher implements LinkListener {
     return undefined
   }
 
+  /** A PING to `node` on its shared link, whose reply nobody needs: its silence is what counts (LinkPool). */
+  probe (node: NodeAddress): void {
+    this.send(new BackendRequest([PING], -1, true, NOBODY, node))
+  }
+
   /** Stops timers; fails every waiting request. */
   close (): void {
     clearInterval(this.sweepTimer)
@@ -120,18 +144,14 @@ export class RequestDispatcher implements LinkListener {
     for (const req of waiting) this.fail(req, ReplyStrings.noNodeForSlot(req.slot))
   }
 
-  /** @internal LinkListener */
+  /** @internal LinkListener: a reply, for a request on any connection, shared or dedicated. */
   onLinkReply (link: NodeLink, req: BackendRequest, reply: Buffer): void {
     if (this.observer !== null) this.observer.backendReply(link.address, req.sentAt, link.readAt)
-    if (reply[0] === 0x2d && !req.raw) {
-      const redirect = parseRedirect(reply, link.address)
-      if (redirect !== null) {
-        this.redirect(req, reply, redirect.kind, redirect.kind === 'moved' || redirect.kind === 'ask' ? redirect : null)
-        return
-      }
-    }
-    req.reply = reply
-    req.owner.onRequestDone(req)
+    const signal = reply[0] === 0x2d
+      ? (req.replyCount > 1 ? blockSignal(req.replies as Buffer[], link.address) : parseClusterSignal(reply, link.address))
+      : null
+    if (signal !== null) { this.onSignal(req, reply, signal); return }
+    this.deliver(req, reply)
   }
 
   /** @internal LinkListener */
@@ -139,17 +159,19 @@ export class RequestDispatcher implements LinkListener {
     this.pool?.markUp(link.address)
   }
 
-  /** @internal LinkListener */
+  /** @internal LinkListener: a shared link is gone. */
   onLinkDown (link: NodeLink, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void {
     this.pool?.markDown(link, reason)
     this.refresh('link-lost')
+    this.onRequestsLost(link.address, link.timedOut, unwritten, inFlight, reason)
+  }
+
+  /** A link (shared or dedicated) is gone with these requests: the loss policy for each. */
+  onRequestsLost (node: NodeAddress, timedOut: boolean, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void {
     for (const req of inFlight) {
       if (req.cancelled) continue
-      // A read is retried after a lost connection, but not after the node stopped answering:
-      // sent again it would wait on the same frozen node, and commandTimeoutMs promises the
-      // client an answer by then.
-      if (req.readOnly && !req.raw && !link.timedOut && req.redirects < this.options.maxRedirects) {
-        req.redirects++
+      const verdict = judgeLoss(true, req.readOnly && req.replyCount === 1, timedOut, req.ownBudget(), this.options)
+      if (verdict === 'resend') {
         req.retries++
         this.stats.retriedReads++
         this.send(req)
@@ -157,14 +179,43 @@ export class RequestDispatcher implements LinkListener {
         // Written but unanswered: it may or may not have run. Sending it again could apply
         // it twice, so the client is told the truth instead.
         this.stats.unknownOutcome++
-        this.fail(req, ReplyStrings.outcomeUnknown(link.address, reason))
+        this.fail(req, ReplyStrings.outcomeUnknown(node, reason))
       }
     }
     for (const req of unwritten) {
       if (req.cancelled) continue
-      if (req.raw) { this.fail(req, ReplyStrings.notSent(link.address, reason)); continue }
       this.stats.rerouted++
-      this.wait(req)
+      if (req.via !== null) this.send(req)
+      else this.wait(req)
+    }
+  }
+
+  private onSignal (req: BackendRequest, reply: Buffer, signal: ClusterSignal): void {
+    if (req.cancelled) return
+    const verdict = judgeSignal(signal, req.ownBudget(), performance.now(), this.options, reason => this.giveUpText(reason, req))
+    switch (verdict.act) {
+      case 'give-up':
+        if (verdict.error === null) this.deliver(req, reply)
+        else this.fail(req, verdict.error)
+        return
+      case 'follow':
+        if (verdict.slotMoved !== null) {
+          this.stats.moved++
+          if (req.slot >= 0) this.topology.moveSlot(verdict.slotMoved.slot, verdict.slotMoved.node)
+          else req.target = verdict.node
+          this.refresh('moved')
+        } else {
+          // ASK is for this one command only: the slot map stays as it is.
+          this.stats.ask++
+          req.askNode = verdict.node
+        }
+        this.send(req)
+        return
+      case 'retry':
+        req.retries++
+        countRetry(this.stats, signal.kind as RetriedSignal)
+        if (verdict.refresh) this.refresh('link-lost')
+        setTimeout(() => { this.send(req) }, this.options.retryBackoffMs)
     }
   }
 
@@ -176,60 +227,10 @@ export class RequestDispatcher implements LinkListener {
     return shard.master
   }
 
-  private redirect (req: BackendRequest, reply: Buffer, kind: 'moved' | 'ask' | 'tryagain' | 'clusterdown',
-    target: { slot: number, node: NodeAddress } | null): void {
-    if (req.cancelled) return
-    // MOVED is bounded by a count (a redirect loop is a broken cluster); ASK, TRYAGAIN and
-    // CLUSTERDOWN by the deadline, because a migration legitimately cycles ASK → TRYAGAIN
-    // for as long as it lasts.
-    if (kind === 'moved' && ++req.redirects > this.options.maxRedirects) {
-      this.fail(req, ReplyStrings.tooManyRedirects(req.slot, this.options.maxRedirects))
-      return
-    }
-    if (kind !== 'moved') {
-      const now = performance.now()
-      if (req.deadline === 0) req.deadline = now + this.options.failoverDeadlineMs
-      if (now >= req.deadline) {
-        if (kind === 'ask') this.fail(req, ReplyStrings.tooManyRedirects(req.slot, this.options.maxRedirects))
-        else { req.reply = reply; req.owner.onRequestDone(req) }
-        return
-      }
-    }
-    switch (kind) {
-      case 'moved': {
-        const t = target as { slot: number, node: NodeAddress }
-        this.stats.moved++
-        if (req.slot >= 0) this.topology.moveSlot(t.slot, t.node)
-        else req.target = t.node
-        this.refresh('moved')
-        this.send(req)
-        return
-      }
-      case 'ask':
-        // ASK is for this one command only: the slot map stays as it is.
-        this.stats.ask++
-        req.askNode = (target as { node: NodeAddress }).node
-        this.send(req)
-        return
-      default: {
-        // TRYAGAIN (multi-key during migration) and CLUSTERDOWN were not executed: retrying is
-        // safe. Wait a little, within the deadline; past it the client gets the node's error.
-        req.retries++
-        if (kind === 'tryagain') this.stats.tryAgain++
-        else { this.stats.clusterDown++; this.refresh('link-lost') }
-        if (performance.now() + this.options.retryBackoffMs > req.deadline) {
-          req.reply = reply
-          req.owner.onRequestDone(req)
-          return
-        }
-        setTimeout(() => { this.send(req) }, this.options.retryBackoffMs)
-      }
-    }
-  }
-
   private wait (req: BackendRequest): void {
-    if (req.deadline === 0) {
-      req.deadline = performance.now() + this.options.failoverDeadlineMs
+    const budget = req.ownBudget()
+    if (budget.deadline === 0) {
+      budget.within(performance.now(), this.options)
       this.stats.waited++
     }
     this.waiting.push(req)
@@ -252,7 +253,7 @@ export class RequestDispatcher implements LinkListener {
     this.waiting = []
     for (const req of waiting) {
       if (req.cancelled) continue
-      if (now >= req.deadline) {
+      if (now >= (req.budget?.deadline ?? 0)) {
         this.stats.deadlineExceeded++
         // Say why, when a node's failure is known (e.g. the handshake's AUTH was refused).
         const node = req.slot >= 0 ? this.topology.masterFor(req.slot) : req.target
@@ -264,8 +265,37 @@ export class RequestDispatcher implements LinkListener {
     }
   }
 
-  private fail (req: BackendRequest, message: string): void {
-    req.reply = errorReply(message)
+  private deliver (req: BackendRequest, reply: Buffer): void {
+    req.reply = reply
     req.owner.onRequestDone(req)
+  }
+
+  private fail (req: BackendRequest, message: string): void {
+    this.deliver(req, errorReply(message))
+  }
+}
+
+/**
+ * The signal a MULTI ... EXEC block carries: none when EXEC ran (its reply is not an error);
+ * otherwise the first signal among MULTI's and the queued commands' replies, which made the
+ * node discard the block (EXECABORT): nothing ran, so the block as a whole follows it.
+ */
+function blockSignal (replies: readonly Buffer[], node: NodeAddress): ClusterSignal | null {
+  const exec = replies[replies.length - 1]
+  if (exec[0] !== 0x2d && exec[0] !== 0x21) return null
+  for (let i = 0; i < replies.length - 1; i++) {
+    const signal = replies[i][0] === 0x2d ? parseClusterSignal(replies[i], node) : null
+    if (signal !== null) return signal
+  }
+  return null
+}
+
+function countRetry (stats: DispatchStats, signal: RetriedSignal): void {
+  switch (signal) {
+    case 'tryagain': stats.tryAgain++; return
+    case 'clusterdown': stats.clusterDown++; return
+    case 'loading': stats.loading++; return
+    case 'readonly': stats.demoted++; return
+    case 'masterdown': stats.masterDown++
   }
 }

@@ -79,6 +79,12 @@ export class Topology {
     this.listeners.push(listener)
   }
 
+  /** Unregisters a callback given to onChange. */
+  offChange (listener: () => void): void {
+    const i = this.listeners.indexOf(listener)
+    if (i !== -1) this.listeners.splice(i, 1)
+  }
+
   /** Replaces the map with `view` (chosen by chooseView). */
   apply (view: ClusterView): void {
     const byId = new Map(view.nodes.map(n => [n.id, n]))

@@ -6,7 +6,7 @@ import { errorText, isErrorReply, readElements, readInteger } from '../resp/deco
  * answered (Redis' `response_policy` tips name the same shapes: agg_sum, all_succeeded,
  * agg_logical_and).
  */
-export type MergeKind = 'sum' | 'all-ok' | 'concat' | 'union' | 'pair-sum' | 'and' | 'first' | 'random-non-null' | 'by-key'
+export type MergeKind = 'sum' | 'max' | 'all-ok' | 'concat' | 'union' | 'pair-sum' | 'and' | 'first' | 'random-non-null' | 'by-key'
 
 /** One part's reply and, for key-ordered merges, the original positions of its keys. */
 export interface PartReply {
@@ -41,6 +41,15 @@ export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyC
         total += n
       }
       return integerReply(total)
+    }
+    case 'max': {
+      let most = 0
+      for (const p of parts) {
+        const n = readInteger(p.reply)
+        if (Number.isNaN(n)) return unexpected(p)
+        if (n > most) most = n
+      }
+      return integerReply(most)
     }
     case 'all-ok':
       return parts.length > 0 ? parts[0].reply : OK

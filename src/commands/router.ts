@@ -5,6 +5,7 @@ import type { CommandTable } from './command-table.js'
 import { extractKeys } from './extract-keys.js'
 import type { MergeKind } from './merge-replies.js'
 import { ALLOW_ALL, type CommandPolicy } from './command-policy.js'
+import { channelHome } from './pubsub-homes.js'
 
 /**
  * What to do with one request (DESIGN.md, "The hot path"):
@@ -54,8 +55,6 @@ export const SESSION_COMMANDS: ReadonlySet<string> = new Set([
 const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
   'command', 'command|count', 'command|info', 'command|docs', 'command|list', 'command|getkeys',
   'command|getkeysandflags', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro',
-  // Classic Pub/Sub: a PUBLISH on any node reaches subscribers on every node.
-  'publish',
   // Read-only introspection that is the same on every master (or close enough).
   'config|get', 'lastsave', 'cluster|keyslot', 'memory|doctor', 'memory|stats', 'memory|malloc-stats',
   'latency|doctor', 'latency|latest', 'module|list', 'function|dump', 'function|stats'
@@ -78,8 +77,9 @@ const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKin
   ['script|load', 'all-ok'], ['script|exists', 'and'], ['script|flush', 'all-ok'],
   ['function|load', 'all-ok'], ['function|delete', 'all-ok'], ['function|flush', 'all-ok'],
   ['function|list', 'first'], ['function|restore', 'all-ok'],
-  // Classic subscriptions are spread over masters, so ask them all.
-  ['pubsub|channels', 'union'], ['pubsub|numpat', 'sum'], ['pubsub|numsub', 'pair-sum'],
+  // Classic channels live on their home masters, slotgate's patterns on every master (so
+  // NUMPAT: the largest count, not the sum; direct subscribers anywhere are summed in NUMSUB).
+  ['pubsub|channels', 'union'], ['pubsub|numpat', 'max'], ['pubsub|numsub', 'pair-sum'],
   ['pubsub|shardchannels', 'union'], ['pubsub|shardnumsub', 'pair-sum'],
   ['slowlog|get', 'concat'], ['slowlog|len', 'sum'], ['slowlog|reset', 'all-ok'], ['latency|reset', 'sum'],
   ['config|set', 'all-ok'], ['config|resetstat', 'all-ok'], ['script|kill', 'first']
@@ -108,6 +108,11 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
   const rule = policy.deniedBy(spec.name)
   if (rule !== null) return { kind: 'reject', error: ReplyStrings.denied(spec.name.replace('|', ' '), rule), spec }
   if (LOCAL_COMMANDS.has(spec.name)) return { kind: 'local', name: spec.name, spec }
+  if (spec.name === 'publish') {
+    // To the channel's home master, where slotgate's subscribers of it are: the count is one node's.
+    const home = channelHome(args[1])
+    return home === 'all' ? { kind: 'any-node', readOnly: false, spec } : { kind: 'single', slot: home, readOnly: false, spec }
+  }
   const readOnly = isReadOnly(spec)
   const keys = extractKeys(spec, args)
   if (SESSION_COMMANDS.has(spec.name)) {

@@ -44,7 +44,8 @@ export interface SlotgateConfig {
   maxRedirects: number;
   retryBackoffMs: number;
   maxClients: number;
-  maxBlockingLinks: number;
+  maxDedicatedLinks: number;
+  maxDedicatedLinksPerClient: number;
   clientIdleTimeoutMs: number;
   tcpKeepAliveMs: number;
   tlsCertFile: string;
@@ -258,13 +259,21 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     env: 'SLOTGATE_DENY_COMMANDS',
     arg: 'deny-commands',
   },
-  maxBlockingLinks: {
-    doc: 'Most cluster connections held by blocked clients at once (BLPOP, BLMOVE, XREAD BLOCK, ...: each waits on a connection of its own so it never holds up the shared ones). Beyond it a blocking command gets an error asking to retry.',
+  maxDedicatedLinks: {
+    doc: 'Most cluster connections that clients own alone, all clients together: a WATCH and its transaction, Pub/Sub (one per master a subscriber uses), a blocked command (BLPOP, XREAD BLOCK, ...; idle ones are kept for reuse and count too). State on a connection cannot be shared, and a blocked one must not hold up the shared ones. Beyond it such a command gets an error asking to retry; keep it well under the nodes\' maxclients.',
     format: FORMAT.int,
     min: 1,
     default: 1000,
-    env: 'SLOTGATE_MAX_BLOCKING_LINKS',
-    arg: 'max-blocking-links',
+    env: 'SLOTGATE_MAX_DEDICATED_LINKS',
+    arg: 'max-dedicated-links',
+  },
+  maxDedicatedLinksPerClient: {
+    doc: 'Most such connections one client holds at once. Give it at least the number of masters: a subscriber to patterns holds one per master.',
+    format: FORMAT.int,
+    min: 1,
+    default: 32,
+    env: 'SLOTGATE_MAX_DEDICATED_LINKS_PER_CLIENT',
+    arg: 'max-dedicated-links-per-client',
   },
   pubsubOutputLimitBytes: {
     doc: 'Hard output buffer limit of a Pub/Sub subscriber: a subscriber whose unread backlog passes it is disconnected, as Redis does with client-output-buffer-limit pubsub (same 32 MiB hard default), so a slow reader cannot grow slotgate\'s memory.',

@@ -1,75 +1,101 @@
-import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
+import { BackendRequest, type LinkProvider, type RequestLink, type RequestOwner } from '../cluster/backend-request.js'
 import type { DedicatedLink } from '../cluster/dedicated-link.js'
-import { parseRedirect } from '../cluster/parse-redirect.js'
+import type { NodeAddress } from '../cluster/node-address.js'
+import { blockingTimeoutMs } from '../commands/blocking-timeout.js'
 import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import type { ClientContext } from './context.js'
+import type { QueueEntry } from './queue-entry.js'
 import { dedicatedLinkOptions } from './targets.js'
+
+/** A reply time for a command that may block forever: no timeout of its own (node liveness still applies). */
+const FOREVER_MS = 2 ** 31
 
 /**
  * One blocking command (BLPOP, BLMOVE, BZPOPMIN, XREAD BLOCK, ...) on a connection of its
- * own from the blocking pool. Follows MOVED/ASK itself (a dedicated link does not), and if
- * the client leaves while blocked, closes the connection so the node unblocks at once —
- * otherwise a late pop would take an element nobody receives.
+ * own from the blocking pool, so a command that waits on the node never holds up the shared
+ * links. Redirects and losses go through the failure policy like any request; as its
+ * LinkProvider this follows the slot to another node's pooled connection. Its reply may take
+ * as long as its own timeout (plus the backend timeout). If the client leaves while blocked,
+ * the connection is closed so the node unblocks at once — otherwise a late pop would take an
+ * element nobody receives.
  */
-export class BlockingRequest implements RequestOwner {
+export class BlockingRequest implements RequestOwner, LinkProvider, QueueEntry {
   reply: Buffer | null = null
+  command: string | null | undefined = undefined
+  startedAt = 0
   private link: DedicatedLink | null = null
+  private leased = false
   private readonly req: BackendRequest
-  private redirects = 0
 
-  constructor (private readonly client: ClientContext, args: Buffer[], private readonly slot: number) {
-    this.req = new BackendRequest(args, slot, false, this)
+  constructor (private readonly client: ClientContext, args: Buffer[], slot: number, readOnly: boolean) {
+    this.req = new BackendRequest(args, slot, readOnly, this)
     this.req.protocol = client.protocol
+    this.req.via = this
+    const blockMs = blockingTimeoutMs(args)
+    this.req.timeoutMs = blockMs > 0 ? blockMs + client.ctx.commandTimeoutMs : FOREVER_MS
   }
 
-  /** The client's lane, so these requests keep its order on a node's links. */
+  /** The client's lane (unused on a connection of its own; kept for the owner interface). */
   get lane (): number { return this.client.sink.lane }
 
-  get closed (): boolean {
-    return this.client.sink.closed
+  get closed (): boolean { return this.client.sink.closed }
+
+  /** Sends the command, holding one of the client's dedicated-connection leases while it blocks. */
+  start (): void {
+    if (!this.client.ctx.dedicated.lease(this.client.id)) {
+      this.finish(errorReply(ReplyStrings.tooManyDedicated('per-client', this.client.ctx.dedicated.bounds.perClient)))
+      return
+    }
+    this.leased = true
+    this.client.ctx.dispatcher.send(this.req)
   }
 
-  /** Sends the command to the slot's master on a pooled connection. */
-  start (node = this.client.ctx.topology.masterFor(this.slot)): void {
-    if (node === undefined) { this.finish(errorReply(ReplyStrings.noNodeForSlot(this.slot))); return }
+  /** @internal LinkProvider: the pooled connection to `node` (the current one, or another after a redirect). */
+  linkTo (node: NodeAddress, req: BackendRequest): RequestLink | null {
+    if (this.link !== null && !this.link.closed && this.link.node === node) return this.link
+    this.giveBackLink()
     const link = this.client.ctx.blocking.acquire(node, dedicatedLinkOptions(this.client))
-    if (link === null) { this.finish(errorReply(ReplyStrings.tooManyBlocked(this.client.ctx.blocking.limit))); return }
+    if (link === null) {
+      req.reply = errorReply(ReplyStrings.tooManyDedicated('total', this.client.ctx.dedicated.bounds.max))
+      this.onRequestDone(req)
+      return null
+    }
     this.link = link
-    this.req.reply = null
-    link.send(this.req)
+    return link
   }
 
-  /** Called by the session when the client disconnects, so the node stops blocking now. */
+  /** Called when the client disconnects, so the node stops blocking now. */
   abandon (): void {
     const link = this.link
-    if (link === null) return
-    // Cleared first: closing the link completes the request synchronously, and
-    // onRequestDone must not release a link that is being discarded.
+    // Cleared first: closing the link reports the request lost, synchronously.
     this.link = null
-    this.client.ctx.blocking.discard(link)
+    if (link !== null) this.client.ctx.blocking.discard(link)
+    this.unlease()
   }
 
   /** @internal RequestOwner */
   onRequestDone (req: BackendRequest): void {
-    const link = this.link
-    if (link === null) return // abandoned
+    this.giveBackLink()
+    this.finish(req.reply as Buffer)
+  }
+
+  private giveBackLink (): void {
+    if (this.link === null) return
+    this.client.ctx.blocking.release(this.link, this.client.protocol)
     this.link = null
-    this.client.ctx.blocking.release(link, this.client.protocol)
-    const reply = req.reply as Buffer
-    const redirect = reply[0] === 0x2d ? parseRedirect(reply, link.node) : null
-    if (redirect !== null && (redirect.kind === 'moved' || redirect.kind === 'ask') &&
-      ++this.redirects <= this.client.ctx.maxRedirects) {
-      if (redirect.kind === 'moved') this.client.ctx.topology.moveSlot(redirect.slot, redirect.node)
-      else this.req.askNode = redirect.node
-      this.start(redirect.node)
-      return
-    }
-    this.finish(reply)
+  }
+
+  private unlease (): void {
+    if (!this.leased) return
+    this.leased = false
+    this.client.ctx.dedicated.release(this.client.id)
   }
 
   private finish (reply: Buffer): void {
+    this.unlease()
     this.client.blocked.delete(this)
+    if (this.reply !== null) return
     this.reply = reply
     this.client.sink.onRequestDone(this)
   }

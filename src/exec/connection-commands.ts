@@ -19,7 +19,7 @@ export function runConnectionCommand (name: string, args: Buffer[], slot: number
     case 'multi': sink.push(client.transaction.multi()); return
     case 'exec': sink.push(client.transaction.exec()); return
     case 'discard': sink.push(client.transaction.discard()); return
-    case 'watch': sink.push(client.transaction.watch(args, slot)); return
+    case 'watch': sink.push(client.transaction.watchKeys(args, slot)); return
     case 'unwatch': sink.push(client.transaction.unwatch()); return
     case 'auth': sink.push(new LocalReply(auth(args, client))); return
     case 'wait': wait(args, client); return
@@ -28,10 +28,8 @@ export function runConnectionCommand (name: string, args: Buffer[], slot: number
       sink.push(new LocalReply(RESET))
       return
     case 'subscribe': case 'psubscribe': case 'unsubscribe': case 'punsubscribe':
-      client.subscriptions.classicCommand(name, args)
-      return
     case 'ssubscribe': case 'sunsubscribe':
-      client.subscriptions.shardCommand(name, args)
+      client.subscriptions.command(name, args)
       return
     case 'client|reply':
       clientReply(args, client)

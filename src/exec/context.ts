@@ -1,6 +1,7 @@
 import type { Authenticator } from '../access/authenticator.js'
 import type { ReadFrom } from '../cluster/backend-request.js'
 import type { BlockingLinkPool } from '../cluster/blocking-link-pool.js'
+import type { DedicatedLinks } from '../cluster/dedicated-links.js'
 import type { NodeAddress } from '../cluster/node-address.js'
 import type { LinkOptions } from '../cluster/node-link.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
@@ -22,12 +23,16 @@ export interface ExecContext {
   readonly dispatcher: RequestDispatcher
   readonly topology: Topology
   readonly blocking: BlockingLinkPool
+  /** Connections clients own alone (WATCH, Pub/Sub, blocking), within their bounds. */
+  readonly dedicated: DedicatedLinks
   readonly scripts: ScriptCache
   readonly auth: Authenticator
   readonly info: InfoSource
   /** Where reads go by default (config readPolicy). */
   readonly readPolicy: ReadFrom
   readonly maxRedirects: number
+  /** How long a node may take to answer (the link's backend timeout). */
+  readonly commandTimeoutMs: number
   readonly seeds: readonly NodeAddress[]
   /** Connect timeout and backend credentials for dedicated links. */
   readonly linkDefaults: Omit<LinkOptions, 'protocol' | 'readOnly'>

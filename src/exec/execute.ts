@@ -1,4 +1,5 @@
 import { BackendRequest, ReadFrom } from '../cluster/backend-request.js'
+import { isReadOnly } from '../commands/command-spec.js'
 import type { RoutePlan } from '../commands/router.js'
 import { splitBySlot } from '../commands/split-command.js'
 import { arrayReply, bulkReply, errorReply } from '../resp/encode.js'
@@ -24,7 +25,7 @@ import { queueInTransaction } from './transaction-rules.js'
  */
 export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, client: ClientState): void {
   const { ctx, sink } = client
-  if (client.transaction.active && queueInTransaction(client.transaction, plan, args, sink)) return
+  if (client.transaction.active && queueInTransaction(plan, args, client)) return
   if (client.protocol === 2 && client.subscriptions.count > 0 && !allowedWhileSubscribed(plan, args, client)) return
   if (plan.kind === 'single' || plan.kind === 'any-node') {
     if (plan.spec.name.startsWith('evalsha')) {
@@ -92,7 +93,7 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
       return
     }
     case 'blocking': {
-      const b = new BlockingRequest(client, args, plan.slot)
+      const b = new BlockingRequest(client, args, plan.slot, isReadOnly(plan.spec))
       client.blocked.add(b)
       sink.push(b)
       b.start()
@@ -108,6 +109,18 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
     case 'reject':
       sink.push(new LocalReply(errorReply(plan.error)))
   }
+}
+
+/**
+ * True when a command must not start before the client's earlier commands are answered: it
+ * travels on another connection than the client's shared one (a blocking command, a WATCH and
+ * the EXEC it guards) or is about their effects (WAIT), so starting it early could let it
+ * overtake them on the node (`SET k; WATCH k` would watch before the client's own write).
+ */
+export function needsFence (plan: RoutePlan, client: ClientState): boolean {
+  if (client.transaction.active) return plan.kind === 'session' && plan.name === 'exec' && client.transaction.watching
+  if (plan.kind === 'blocking') return true
+  return plan.kind === 'session' && (plan.name === 'watch' || plan.name === 'wait' || (plan.name === 'exec' && client.transaction.watching))
 }
 
 /** Where this client's reads go: the configured policy, or replicas after READONLY. */

@@ -1,310 +1,336 @@
 import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
-import { DedicatedLink, type DedicatedLinkOwner } from '../cluster/dedicated-link.js'
+import { parseClusterSignal } from '../cluster/cluster-signal.js'
+import type { DedicatedLink, DedicatedLinkOwner } from '../cluster/dedicated-link.js'
 import { keySlot } from '../cluster/key-slot.js'
 import type { NodeAddress } from '../cluster/node-address.js'
-import { parseRedirect } from '../cluster/parse-redirect.js'
-import { bulkReply, integerReply, nullReply } from '../resp/encode.js'
-import { readBulk, readElements } from '../resp/decode-reply.js'
+import { errorReply } from '../resp/encode.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
 import type { ClientContext } from './context.js'
-import { LocalReply } from './queue-entry.js'
-import { anyMaster, dedicatedLinkOptions } from './targets.js'
+import { readPubSubFrame, subscriptionFrame } from './pubsub-frames.js'
+import { channelHome, isNodeLocalChannel } from '../commands/pubsub-homes.js'
+import { LocalReply, type QueueEntry } from './queue-entry.js'
+import { dedicatedLinkOptions } from './targets.js'
 
-/** Requests on passthrough links are never answered one by one; nobody waits on them. */
+/** The three kinds of subscription, and their commands. */
+type Kind = 'channel' | 'pattern' | 'shard'
+const SUBSCRIBE: Record<Kind, string> = { channel: 'SUBSCRIBE', pattern: 'PSUBSCRIBE', shard: 'SSUBSCRIBE' }
+const UNSUBSCRIBE: Record<Kind, string> = { channel: 'UNSUBSCRIBE', pattern: 'PUNSUBSCRIBE', shard: 'SUNSUBSCRIBE' }
+const CONFIRMATION: Record<string, [Kind, boolean]> = {
+  subscribe: ['channel', true],
+  psubscribe: ['pattern', true],
+  ssubscribe: ['shard', true],
+  unsubscribe: ['channel', false],
+  punsubscribe: ['pattern', false],
+  sunsubscribe: ['shard', false]
+}
+/** Requests on Pub/Sub connections are answered by frames, not one by one: nobody waits on them. */
 const NOBODY: RequestOwner = { onRequestDone () {}, closed: false }
-const RESUBSCRIBE_DELAY_MS = 250
-const CONFIRMATIONS = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe'])
+const RECONCILE_DELAY_MS = 250
 
-/**
- * The confirmations one (P|S)(UN)SUBSCRIBE will get, holding that command's place in the
- * client's reply queue so replies stay in request order. For shard channels, whose
- * subscriptions are spread over several node connections, the counts are rewritten to the
- * session's total, which is what one node would have said.
- */
-class Confirmation {
+/** A client's (P|S)SUBSCRIBE: its place in the reply queue, complete once every node confirmed. */
+class Confirmation implements QueueEntry {
   reply: Buffer | null = null
-  private readonly frames: Buffer[] = []
-  constructor (
-    private readonly owner: ClientContext | null,
-    private expected: number,
-    /** Rewritten counts, one per frame (sharded), or null to keep the node's. */
-    private readonly counts: number[] | null,
-    /** The command, to send again elsewhere after a MOVED. */
-    readonly args: Buffer[],
-    /** The frames a node would send, made when the command was sent, for finishLocally(). */
-    private readonly expectedFrames: Buffer[] = []
-  ) {}
-
-  get done (): boolean { return this.expected === 0 }
-
-  /**
-   * Completes a confirmation whose connection was dropped on purpose (RESET) with the frames
-   * the node would have sent, so the client's reply queue never waits on it.
-   */
-  finishLocally (makeFrame: (kind: string, channel: Buffer | null) => Buffer): void {
-    const kind = this.args[0].toString('latin1').toLowerCase()
-    for (let i = this.frames.length; this.expected > 0; i++) {
-      this.add(this.expectedFrames[i] ?? makeFrame(kind, this.args[i + 1] ?? null), 2)
-    }
-  }
-
-  add (frame: Buffer, protocol: 2 | 3): void {
-    const count = this.counts?.[this.frames.length]
-    this.frames.push(count === undefined ? frame : withCount(frame, count, protocol))
-    if (--this.expected === 0) {
-      this.reply = Buffer.concat(this.frames)
-      this.owner?.sink.onRequestDone(this)
-    }
+  command: string | null | undefined = undefined
+  startedAt = 0
+  awaited = 0
+  error: Buffer | null = null
+  constructor (private readonly frames: Buffer, private readonly client: ClientContext) {}
+  ack (): void { if (--this.awaited <= 0) this.complete() }
+  complete (): void {
+    if (this.reply !== null) return
+    this.reply = this.error ?? this.frames
+    this.client.sink.onRequestDone(this)
   }
 }
 
+/** A command sent on a node's Pub/Sub connection, awaiting one confirmation per name. */
+interface Pending { kind: Kind, subscribe: boolean, names: string[], waiter: Confirmation | null }
+
+/** One node's Pub/Sub connection for this client, and what is subscribed there. */
+interface NodeSubs {
+  link: DedicatedLink
+  active: Record<Kind, Set<string>>
+  pending: Pending[]
+}
+
 /**
- * Pub/Sub for one session. Classic channels and patterns live on one dedicated connection to
- * one master (cluster Pub/Sub delivers every PUBLISH to every node); shard channels
- * (SSUBSCRIBE, Redis 7) on one connection per shard in use. Confirmations take their place
- * in the reply queue; messages are queued as they arrive. When a connection is lost (a
- * failover) or a shard channel's slot moves, the subscriptions are made again where the
- * cluster now serves them, and the confirmations of that re-subscription are swallowed.
+ * Pub/Sub for one client. Classic channels live on their home master (pubsub-homes.ts), so
+ * that PUBLISH, routed the same way, counts subscribers as one node would; patterns and
+ * `__keyevent@*` channels on every master; shard channels on their slot's master. Each master
+ * in use gets one connection of the client's own (its bounds apply). Confirmations hold
+ * their command's place in the reply queue until every node involved confirmed, with the
+ * counts one node would give; messages join the queue as they come, each once: an ordinary
+ * message from its channel's home only (the cluster delivers it to every node), keyspace
+ * notifications from every master. What the client wants is kept apart from what each node
+ * has, and the two are reconciled after a failover, a slot move or a lost connection.
  */
 export class Subscriptions implements DedicatedLinkOwner {
-  private readonly channels = new Set<string>()
-  private readonly patterns = new Set<string>()
-  private readonly shardChannels = new Map<string, number>()
-  private classic: DedicatedLink | null = null
-  private readonly shardLinks = new Map<NodeAddress, DedicatedLink>()
-  /** Confirmations awaited per connection, in the order the commands were sent. */
-  private readonly awaiting = new Map<DedicatedLink, Confirmation[]>()
+  private readonly wanted: Record<Kind, Map<string, Buffer>> = { channel: new Map(), pattern: new Map(), shard: new Map() }
+  private readonly nodes = new Map<NodeAddress, NodeSubs>()
+  private reconcileTimer: NodeJS.Timeout | null = null
   private closed = false
+  private readonly onTopology = (): void => { this.reconcileSoon(0) }
 
   constructor (private readonly client: ClientContext) {}
 
   /** Subscriptions held (channels + patterns + shard channels): RESP2 subscribed mode when > 0. */
-  get count (): number { return this.channels.size + this.patterns.size + this.shardChannels.size }
-  get channelCount (): number { return this.channels.size }
-  get patternCount (): number { return this.patterns.size }
-  get shardChannelCount (): number { return this.shardChannels.size }
+  get count (): number { return this.wanted.channel.size + this.wanted.pattern.size + this.wanted.shard.size }
+  get channelCount (): number { return this.wanted.channel.size }
+  get patternCount (): number { return this.wanted.pattern.size }
+  get shardChannelCount (): number { return this.wanted.shard.size }
 
-  /** SUBSCRIBE / PSUBSCRIBE / UNSUBSCRIBE / PUNSUBSCRIBE */
-  classicCommand (name: string, args: Buffer[]): void {
-    const set = name.startsWith('p') ? this.patterns : this.channels
-    const names = args.slice(1).map(a => a.toString('latin1'))
-    if (name.endsWith('unsubscribe') && this.classic === null) { this.replyUnsubscribedLocally(name, args, this.count); return }
-    // The frames a node will send, with Redis' running counts (channels + patterns): kept in
-    // case the connection is dropped on purpose before they arrive (RESET).
-    const frames: Buffer[] = []
-    if (name.endsWith('unsubscribe')) {
-      // With no channels, Redis answers one frame per subscription dropped, or one with a null channel.
-      const dropped = names.length > 0 ? names : [...set]
-      if (dropped.length === 0) frames.push(this.frame(name, null, this.count))
-      for (const n of dropped) {
-        set.delete(n)
-        frames.push(this.frame(name, Buffer.from(n, 'latin1'), this.channels.size + this.patterns.size))
-      }
-    } else {
-      for (const n of names) {
-        set.add(n)
-        frames.push(this.frame(name, Buffer.from(n, 'latin1'), this.channels.size + this.patterns.size))
-      }
-    }
-    this.send(this.classicLink(), args, frames.length, null, false, frames)
+  /** (P|S)SUBSCRIBE and their unsubscribes, by command name. */
+  command (name: string, args: Buffer[]): void {
+    const [kind, subscribe] = CONFIRMATION[name]
+    if (subscribe) this.subscribe(name, kind, args.slice(1))
+    else this.unsubscribe(name, kind, args.slice(1))
   }
 
-  /** SSUBSCRIBE / SUNSUBSCRIBE */
-  shardCommand (name: string, args: Buffer[]): void {
-    if (name === 'ssubscribe') {
-      const slot = keySlot(args[1])
-      const counts: number[] = []
-      for (const a of args.slice(1)) {
-        this.shardChannels.set(a.toString('latin1'), slot)
-        counts.push(this.shardChannels.size)
-      }
-      const link = this.shardLink(slot)
-      if (link === null) { this.client.sink.push(new LocalReply(Buffer.from('-CLUSTERDOWN Hash slot not served\r\n'))); return }
-      this.send(link, args, counts.length, counts)
+  private subscribe (name: string, kind: Kind, names: Buffer[]): void {
+    if (this.count === 0) this.client.ctx.topology.onChange(this.onTopology)
+    const frames: Buffer[] = []
+    for (const n of names) {
+      this.wanted[kind].set(n.toString('latin1'), n)
+      frames.push(subscriptionFrame(this.client.protocol, name, n, this.countFor(kind)))
+    }
+    const waiter = new Confirmation(Buffer.concat(frames), this.client)
+    this.client.sink.push(waiter)
+    const refused = this.sendWhereMissing(kind, names.map(n => n.toString('latin1')), waiter)
+    if (refused !== null) {
+      for (const n of names) this.wanted[kind].delete(n.toString('latin1'))
+      waiter.error = errorReply(refused)
+    }
+    if (waiter.awaited === 0) waiter.complete()
+  }
+
+  private unsubscribe (name: string, kind: Kind, names: Buffer[]): void {
+    const dropped = names.length > 0 ? names : [...this.wanted[kind].values()]
+    // With nothing to drop, Redis answers one frame with a null channel.
+    if (dropped.length === 0) {
+      this.client.sink.push(new LocalReply(subscriptionFrame(this.client.protocol, name, null, this.countFor(kind))))
       return
     }
-    const channels = args.length > 1 ? args.slice(1) : [...this.shardChannels.keys()].map(c => Buffer.from(c, 'latin1'))
-    if (channels.length === 0) { this.replyUnsubscribedLocally(name, args, this.shardChannels.size); return }
-    for (const a of channels) {
-      const ch = a.toString('latin1')
-      const slot = this.shardChannels.get(ch)
-      this.shardChannels.delete(ch)
-      const link = slot === undefined ? undefined : this.shardLinks.get(this.client.ctx.topology.masterFor(slot) ?? '')
-      if (link !== undefined && !link.closed) this.send(link, [args[0], a], 1, [this.shardChannels.size])
-      else this.client.sink.push(new LocalReply(this.frame('sunsubscribe', a, this.shardChannels.size)))
+    const frames: Buffer[] = []
+    for (const n of dropped) {
+      this.wanted[kind].delete(n.toString('latin1'))
+      frames.push(subscriptionFrame(this.client.protocol, name, n, this.countFor(kind)))
     }
+    // Answered at once: from now on no message of these is delivered (see onDedicatedPush).
+    this.client.sink.push(new LocalReply(Buffer.concat(frames)))
+    for (const [node, subs] of this.nodes) {
+      const there = dropped.map(n => n.toString('latin1')).filter(n => subs.active[kind].has(n) || isPending(subs, kind, n))
+      if (there.length > 0) this.send(node, subs, { kind, subscribe: false, names: there, waiter: null })
+    }
+    if (this.count === 0) this.client.ctx.topology.offChange(this.onTopology)
   }
 
-  /** Drops every subscription and connection (RESET, disconnect). */
+  /** Drops every subscription and connection (RESET, disconnect); confirmations due still come. */
   reset (): void {
-    this.channels.clear()
-    this.patterns.clear()
-    this.shardChannels.clear()
-    const links = [this.classic, ...this.shardLinks.values()]
-    const pending = [...this.awaiting.values()].flat()
-    // Forget the links before closing them, so their close is not taken for a failover.
-    this.classic = null
-    this.shardLinks.clear()
-    this.awaiting.clear()
-    for (const l of links) l?.close()
-    for (const c of pending) c.finishLocally((kind, channel) => this.frame(kind, channel, 0))
+    for (const kind of ['channel', 'pattern', 'shard'] as const) this.wanted[kind].clear()
+    const nodes = [...this.nodes.values()]
+    this.nodes.clear()
+    for (const subs of nodes) {
+      for (const p of subs.pending) p.waiter?.complete()
+      subs.link.close('subscriptions reset')
+    }
+    if (this.reconcileTimer !== null) clearTimeout(this.reconcileTimer)
+    this.reconcileTimer = null
+    this.client.ctx.topology.offChange(this.onTopology)
   }
 
-  /** The session is gone for good. */
+  /** The client is gone for good. */
   close (): void {
     this.closed = true
     this.reset()
   }
 
-  /** @internal DedicatedLinkOwner: a frame from the node. */
+  /** @internal DedicatedLinkOwner: a frame from a node. */
   onDedicatedPush (link: DedicatedLink, frame: Buffer): void {
-    const waiting = this.awaiting.get(link)
-    const head = waiting?.[0]
-    if (frame[0] === 0x2d) {
-      // An error answers the command at the head: a MOVED means its shard channel's slot is
-      // elsewhere now — subscribe there instead of showing the client a redirect.
-      const redirect = parseRedirect(frame, link.node)
-      if (head !== undefined && redirect !== null && redirect.kind === 'moved') {
-        waiting?.shift()
-        this.client.ctx.topology.moveSlot(redirect.slot, redirect.node)
-        this.client.ctx.requestRefresh()
-        const target = this.shardLink(redirect.slot)
-        if (target !== null) { this.enqueue(target, head); target.send(this.request(head.args)); return }
-      }
-      if (head !== undefined) { waiting?.shift(); head.add(frame, this.client.protocol) } else this.client.sink.pushMessage(frame)
+    const subs = this.nodes.get(link.node)
+    if (subs === undefined || subs.link !== link) return
+    if (frame[0] === 0x2d) { this.onNodeError(link.node, subs, frame); return }
+    const f = readPubSubFrame(frame)
+    if (f === null) return // a reply to our liveness PING
+    const confirmation = CONFIRMATION[f.kind]
+    const head = subs.pending[0]
+    if (confirmation !== undefined && head !== undefined && head.kind === confirmation[0] && head.subscribe === confirmation[1]) {
+      const name = f.channel?.toString('latin1') ?? ''
+      if (head.subscribe) { subs.active[head.kind].add(name); this.onActive(link.node, head.kind, name) } else subs.active[head.kind].delete(name)
+      head.names.shift()
+      if (head.names.length === 0) subs.pending.shift()
+      head.waiter?.ack()
+      this.closeIfIdle(link.node, subs)
       return
     }
-    const kind = this.frameKind(frame)
-    if (kind !== null && CONFIRMATIONS.has(kind) && head !== undefined) {
-      head.add(frame, this.client.protocol)
-      if (head.done) waiting?.shift()
+    if (f.kind === 'sunsubscribe' && f.channel !== null) {
+      // The node dropped a shard channel: its slot moved. Subscribe where it lives now.
+      subs.active.shard.delete(f.channel.toString('latin1'))
+      this.client.ctx.requestRefresh()
+      this.reconcileSoon(RECONCILE_DELAY_MS)
       return
     }
-    if (kind === 'sunsubscribe') {
-      // The node dropped a shard channel we still hold: its slot moved. Follow it.
-      const name = readBulk((readElements(frame) as Buffer[])[1])?.toString('latin1')
-      if (name !== undefined && this.shardChannels.has(name)) {
-        this.client.ctx.requestRefresh()
-        setTimeout(() => { this.resubscribeShard([name]) }, RESUBSCRIBE_DELAY_MS)
-        return
-      }
-    }
-    this.client.sink.pushMessage(frame)
+    if (this.deliverable(link.node, f.kind, f.channel, f.pattern)) this.client.sink.pushMessage(frame)
   }
 
-  /** @internal DedicatedLinkOwner: a connection died; subscribe again where the cluster says. */
+  /** @internal DedicatedLinkOwner: a node's connection died; subscribe again where the cluster says. */
   onDedicatedDown (link: DedicatedLink): void {
-    const waiting = this.awaiting.get(link) ?? []
-    this.awaiting.delete(link)
-    if (this.closed) return
-    // A link this session already let go of (RESET, UNSUBSCRIBE of everything) is not a failover.
-    if (link !== this.classic && ![...this.shardLinks.values()].includes(link)) return
+    const subs = this.nodes.get(link.node)
+    this.client.ctx.dedicated.release(this.client.id)
+    if (subs === undefined || subs.link !== link) return
+    this.nodes.delete(link.node)
+    // Their subscriptions are re-made by the reconcile; the client's confirmations need not wait for it.
+    for (const p of subs.pending) if (p.subscribe) p.waiter?.complete()
+    if (this.closed || this.count === 0) return
     this.client.ctx.requestRefresh()
-    if (link === this.classic) {
-      this.classic = null
-      if (this.channels.size + this.patterns.size > 0) setTimeout(() => { this.resubscribeClassic(waiting) }, RESUBSCRIBE_DELAY_MS)
+    this.reconcileSoon(RECONCILE_DELAY_MS)
+  }
+
+  /** Whether a message from `node` is this client's, and not one it gets from another node too. */
+  private deliverable (node: NodeAddress, kind: string, channel: Buffer | null, pattern: Buffer | null): boolean {
+    if (channel === null) return false
+    const name = channel.toString('latin1')
+    switch (kind) {
+      case 'message': return this.wanted.channel.has(name) && this.isSource(node, 'channel', name, channel)
+      case 'smessage': return this.wanted.shard.has(name)
+      case 'pmessage': {
+        const p = pattern?.toString('latin1') ?? ''
+        return this.wanted.pattern.has(p) && (isNodeLocalChannel(channel) || this.isSource(node, 'pattern', p, channel))
+      }
+      default: return true
+    }
+  }
+
+  /**
+   * For a message every node receives: true when `node` is where this client takes it from —
+   * the channel's home, or, while the home has no subscription yet (a move in progress), any
+   * node that has one.
+   */
+  private isSource (node: NodeAddress, kind: Kind, name: string, channel: Buffer): boolean {
+    const home = channelHome(channel)
+    if (home === 'all') return true
+    const homeNode = this.client.ctx.topology.masterFor(home)
+    if (node === homeNode) return true
+    const homeSubs = homeNode === undefined ? undefined : this.nodes.get(homeNode)
+    return homeSubs === undefined || !homeSubs.active[kind].has(name)
+  }
+
+  /** Subscribes `names` on every node that should have them and does not; returns a refusal text or null. */
+  private sendWhereMissing (kind: Kind, names: string[], waiter: Confirmation | null): string | null {
+    const byNode = new Map<NodeAddress, string[]>()
+    for (const name of names) {
+      for (const node of this.targets(kind, name)) {
+        const subs = this.nodes.get(node)
+        if (subs !== undefined && (subs.active[kind].has(name) || isPending(subs, kind, name, true))) continue
+        const list = byNode.get(node) ?? []
+        if (!list.includes(name)) list.push(name)
+        byNode.set(node, list)
+      }
+    }
+    for (const [node, list] of byNode) {
+      const subs = this.nodes.get(node) ?? this.connect(node)
+      if (typeof subs === 'string') return subs
+      if (waiter !== null) waiter.awaited += list.length
+      this.send(node, subs, { kind, subscribe: true, names: list, waiter })
+    }
+    return null
+  }
+
+  /** The masters a subscription belongs on (none while its master is failing over: reconciled later). */
+  private targets (kind: Kind, name: string): NodeAddress[] {
+    const topology = this.client.ctx.topology
+    const home = kind === 'pattern' ? 'all' : kind === 'shard' ? keySlot(Buffer.from(name, 'latin1')) : channelHome(Buffer.from(name, 'latin1'))
+    if (home === 'all') return topology.allShards().filter(s => !s.masterFailing).map(s => s.master)
+    const shard = topology.shardFor(home)
+    return shard === undefined || shard.masterFailing ? [] : [shard.master]
+  }
+
+  /** A subscription became active on `node`: copies of it elsewhere (an old home) are dropped. */
+  private onActive (node: NodeAddress, kind: Kind, name: string): void {
+    if (kind === 'pattern') return
+    for (const [other, subs] of this.nodes) {
+      if (other !== node && subs.active[kind].has(name) && !this.targets(kind, name).includes(other)) {
+        this.send(other, subs, { kind, subscribe: false, names: [name], waiter: null })
+      }
+    }
+  }
+
+  private onNodeError (node: NodeAddress, subs: NodeSubs, frame: Buffer): void {
+    const head = subs.pending.shift()
+    if (head === undefined) return
+    const signal = parseClusterSignal(frame, node)
+    if (signal !== null && signal.kind === 'moved') {
+      // A shard channel's slot is elsewhere: record it, and subscribe there for the same waiter.
+      this.client.ctx.topology.moveSlot(signal.slot, signal.node)
+      this.client.ctx.requestRefresh()
+      if (head.waiter !== null) head.waiter.awaited -= head.names.length
+      const refused = this.sendWhereMissing(head.kind, head.names.filter(n => this.wanted[head.kind].has(n)), head.waiter)
+      if (refused !== null && head.waiter !== null) head.waiter.error = errorReply(refused)
+      if (head.waiter !== null && head.waiter.awaited <= 0) head.waiter.complete()
       return
     }
-    for (const [node, l] of this.shardLinks) if (l === link) this.shardLinks.delete(node)
-    const resent = new Set(waiting.flatMap(c => c.args.slice(1).map(a => a.toString('latin1'))))
-    const lost = [...this.shardChannels]
-      .filter(([ch, slot]) => !resent.has(ch) && this.client.ctx.topology.masterFor(slot) === link.node)
-      .map(([ch]) => ch)
-    setTimeout(() => {
-      // Commands still waiting for their confirmations go again, to the node serving them now.
-      for (const c of waiting) this.resend(c)
-      if (lost.length > 0) this.resubscribeShard(lost)
-    }, RESUBSCRIBE_DELAY_MS)
-  }
-
-  /** Sends a waiting shard command again where its channel's slot is served now. */
-  private resend (c: Confirmation): void {
-    if (this.closed) return
-    if (c.args.length < 2) { c.finishLocally((kind, channel) => this.frame(kind, channel, this.shardChannels.size)); return }
-    const link = this.shardLink(keySlot(c.args[1]))
-    if (link === null) { setTimeout(() => { this.resend(c) }, RESUBSCRIBE_DELAY_MS); return }
-    this.enqueue(link, c)
-    link.send(this.request(c.args))
-  }
-
-  private resubscribeClassic (pending: Confirmation[]): void {
-    if (this.closed || this.classic !== null) return
-    const link = this.classicLink()
-    if (this.channels.size > 0) this.send(link, [Buffer.from('SUBSCRIBE'), ...[...this.channels].map(c => Buffer.from(c, 'latin1'))], this.channels.size, null, true)
-    if (this.patterns.size > 0) this.send(link, [Buffer.from('PSUBSCRIBE'), ...[...this.patterns].map(c => Buffer.from(c, 'latin1'))], this.patterns.size, null, true)
-    // Client commands that were waiting on the lost connection are sent again after.
-    for (const c of pending) { this.enqueue(link, c); link.send(this.request(c.args)) }
-  }
-
-  private resubscribeShard (channels: string[]): void {
-    if (this.closed) return
-    for (const ch of channels) {
-      const slot = this.shardChannels.get(ch)
-      if (slot === undefined) continue
-      const link = this.shardLink(slot)
-      if (link === null) { setTimeout(() => { this.resubscribeShard([ch]) }, RESUBSCRIBE_DELAY_MS); continue }
-      this.send(link, [Buffer.from('SSUBSCRIBE'), Buffer.from(ch, 'latin1')], 1, null, true)
+    // Refused (NOPERM, CROSSSLOT ...): the client gets the node's error and holds no phantom channel.
+    if (head.subscribe) for (const n of head.names) this.wanted[head.kind].delete(n)
+    if (head.waiter !== null) {
+      head.waiter.error = frame
+      head.waiter.awaited -= head.names.length - 1
+      head.waiter.ack()
     }
   }
 
-  /** Sends a subscription command; `silent` ones (re-subscriptions) swallow their confirmations. */
-  private send (link: DedicatedLink, args: Buffer[], expected: number, counts: number[] | null, silent = false, frames: Buffer[] = []): void {
-    const c = new Confirmation(silent ? null : this.client, expected, counts, args, frames)
-    if (!silent) this.client.sink.push(c)
-    this.enqueue(link, c)
-    link.send(this.request(args))
+  private reconcileSoon (delayMs: number): void {
+    if (this.reconcileTimer !== null || this.closed) return
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcileTimer = null
+      this.reconcile()
+    }, delayMs)
   }
 
-  private enqueue (link: DedicatedLink, c: Confirmation): void {
-    const list = this.awaiting.get(link) ?? []
-    list.push(c)
-    this.awaiting.set(link, list)
-  }
-
-  private classicLink (): DedicatedLink {
-    if (this.classic === null || this.classic.closed) {
-      const node = anyMaster(this.client) ?? this.client.ctx.seeds[0]
-      this.classic = new DedicatedLink(node, dedicatedLinkOptions(this.client, { passthrough: true }), this)
+  /** Makes every wanted subscription exist where it belongs now (after a failover, a move, a lost link). */
+  private reconcile (): void {
+    if (this.closed || this.count === 0) return
+    for (const kind of ['channel', 'pattern', 'shard'] as const) {
+      const refused = this.sendWhereMissing(kind, [...this.wanted[kind].keys()], null)
+      if (refused !== null) this.reconcileSoon(RECONCILE_DELAY_MS * 4) // no connection to be had now: try again later
     }
-    return this.classic
-  }
-
-  private shardLink (slot: number): DedicatedLink | null {
-    const node = this.client.ctx.topology.masterFor(slot)
-    if (node === undefined) return null
-    let link = this.shardLinks.get(node)
-    if (link === undefined || link.closed) {
-      link = new DedicatedLink(node, dedicatedLinkOptions(this.client, { passthrough: true }), this)
-      this.shardLinks.set(node, link)
+    // Patterns on a node that is no master any more.
+    const masters = new Set(this.client.ctx.topology.masters())
+    for (const [node, subs] of this.nodes) {
+      if (!masters.has(node) && subs.pending.length === 0) { this.nodes.delete(node); subs.link.close('no longer a master') }
     }
-    return link
   }
 
-  private request (args: Buffer[]): BackendRequest {
-    return new BackendRequest(args, -1, false, NOBODY)
+  private connect (node: NodeAddress): NodeSubs | string {
+    const { dedicated } = this.client.ctx
+    if (!dedicated.lease(this.client.id)) return ReplyStrings.tooManyDedicated('per-client', dedicated.bounds.perClient)
+    const link = dedicated.connect(node, dedicatedLinkOptions(this.client, { passthrough: true }), this)
+    if (link === null) {
+      dedicated.release(this.client.id)
+      return ReplyStrings.tooManyDedicated('total', dedicated.bounds.max)
+    }
+    const subs: NodeSubs = { link, active: { channel: new Set(), pattern: new Set(), shard: new Set() }, pending: [] }
+    this.nodes.set(node, subs)
+    return subs
   }
 
-  /** Redis' answer to an unsubscribe when nothing is subscribed: one frame, channel null. */
-  private replyUnsubscribedLocally (name: string, args: Buffer[], count: number): void {
-    if (args.length === 1) { this.client.sink.push(new LocalReply(this.frame(name, null, count))); return }
-    for (const a of args.slice(1)) this.client.sink.push(new LocalReply(this.frame(name, a, count)))
+  private send (node: NodeAddress, subs: NodeSubs, p: Pending): void {
+    subs.pending.push(p)
+    const names = p.names.map(n => this.wanted[p.kind].get(n) ?? Buffer.from(n, 'latin1'))
+    subs.link.send(new BackendRequest([Buffer.from(p.subscribe ? SUBSCRIBE[p.kind] : UNSUBSCRIBE[p.kind]), ...names], -1, false, NOBODY, node))
   }
 
-  private frame (kind: string, channel: Buffer | null, count: number): Buffer {
-    const p = this.client.protocol
-    const body = Buffer.concat([bulkReply(kind), channel === null ? nullReply(p) : bulkReply(channel), integerReply(count)])
-    return Buffer.concat([Buffer.from(p === 3 ? '>3\r\n' : '*3\r\n'), body])
+  /** A node connection with nothing subscribed and nothing pending is let go. */
+  private closeIfIdle (node: NodeAddress, subs: NodeSubs): void {
+    if (subs.pending.length > 0) return
+    if (subs.active.channel.size + subs.active.pattern.size + subs.active.shard.size > 0) return
+    this.nodes.delete(node)
+    subs.link.close('no subscriptions left')
   }
 
-  private frameKind (frame: Buffer): string | null {
-    const e = readElements(frame)
-    const first = e !== null && e.length > 0 ? readBulk(e[0]) : null
-    return first === null ? null : first.toString('latin1').toLowerCase()
+  private countFor (kind: Kind): number {
+    return kind === 'shard' ? this.wanted.shard.size : this.wanted.channel.size + this.wanted.pattern.size
   }
 }
 
-/** A confirmation frame `[kind, channel, count]` with its count replaced. */
-function withCount (frame: Buffer, count: number, protocol: 2 | 3): Buffer {
-  const e = readElements(frame)
-  if (e === null || e.length !== 3) return frame
-  return Buffer.concat([Buffer.from(protocol === 3 && frame[0] === 0x3e ? '>3\r\n' : '*3\r\n'), e[0], e[1], integerReply(count)])
+function isPending (subs: NodeSubs, kind: Kind, name: string, subscribe?: boolean): boolean {
+  return subs.pending.some(p => p.kind === kind && (subscribe === undefined || p.subscribe === subscribe) && p.names.includes(name))
 }

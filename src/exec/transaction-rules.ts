@@ -1,39 +1,71 @@
+import { CommandFlag } from '../commands/command-spec.js'
 import type { RoutePlan } from '../commands/router.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
-import type { ReplySink } from './queue-entry.js'
-import type { Transaction } from './transaction.js'
+import { runClientCommand } from './client-commands.js'
+import type { ClientState } from './client-state.js'
+import { runLocalCommand } from './local-commands.js'
+
+/** Commands inside MULTI that would change a connection other clients share: refused when queued. */
+const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
+  'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe',
+  'hello', 'auth', 'monitor', 'asking', 'client|kill', 'client|reply', 'client|pause', 'client|unpause',
+  'client|tracking', 'client|caching'
+])
+
+/** Commands about the connection itself, answered by slotgate in their place of EXEC's array. */
+const LOCAL_IN_MULTI: ReadonlySet<string> = new Set([
+  'ping', 'echo', 'select', 'readonly', 'readwrite', 'time', 'role', 'info',
+  'client|setname', 'client|getname', 'client|id', 'client|info', 'client|list', 'client|no-evict', 'client|getredir',
+  'client|trackinginfo'
+])
 
 /**
  * Inside MULTI every command but the transaction's own (EXEC, DISCARD, MULTI, WATCH, RESET,
- * QUIT) is queued for EXEC, after the checks a node makes at queue time: a node queues
- * keyless and whole-keyspace commands too, and they run on the transaction's node. Returns
- * false for the commands the session handles as usual.
+ * QUIT: a node runs these at once too) is queued for EXEC, after the checks a node makes at
+ * queue time. The rule that keeps a shared link safe: nothing queued may change the state
+ * of the node connection it travels on, since other clients use that connection.
+ * - commands that would (the Pub/Sub family, HELLO, AUTH, MONITOR, ASKING, CLIENT KILL,
+ *   REPLY, PAUSE, TRACKING) are refused when queued, with an error saying why — a node
+ *   itself gives a malformed EXEC reply for CLIENT REPLY inside MULTI;
+ * - commands about the client's own connection (PING, ECHO, SELECT, READONLY, CLIENT
+ *   SETNAME, ...) are answered by slotgate at EXEC, in their place in the EXEC array;
+ * - commands for the whole keyspace (FLUSHALL, DBSIZE, KEYS, SCAN, PUBSUB ...) are refused:
+ *   inside one node's transaction they would touch one master only;
+ * - `no_multi` commands get the node's own refusal.
+ * Returns false for the commands the client runs as usual.
  */
-export function queueInTransaction (tx: Transaction, plan: RoutePlan, args: Buffer[], sink: ReplySink): boolean {
+export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: ClientState): boolean {
+  const tx = client.transaction
+  const sink = client.sink
+  if (plan.kind === 'reject') { sink.push(tx.queue(args, -1, plan.error)); return true }
+  const name = plan.kind === 'local' || plan.kind === 'session' ? plan.name : plan.spec.name
+  if (['exec', 'discard', 'multi', 'watch', 'reset', 'quit'].includes(name)) return false
+  if (REFUSED_IN_MULTI.has(name)) { sink.push(tx.queue(args, -1, ReplyStrings.stateChangeInMulti(name))); return true }
+  if ((plan.spec.flagBits & CommandFlag.NO_MULTI) !== 0) { sink.push(tx.queue(args, -1, ReplyStrings.notAllowedInMulti)); return true }
+  if (LOCAL_IN_MULTI.has(name)) {
+    const local = name.startsWith('client|')
+      ? () => runClientCommand(name, args, client.view, () => client.ctx.clients())
+      : () => runLocalCommand(name, args, client, client.ctx.info)
+    sink.push(tx.queue(args, -1, null, local))
+    return true
+  }
   switch (plan.kind) {
-    case 'session':
-      if (['exec', 'discard', 'multi', 'watch', 'reset'].includes(plan.name)) return false
-      sink.push(tx.queue(args, plan.slot, null))
-      return true
-    case 'local':
-      if (plan.name === 'quit') return false
-      sink.push(tx.queue(args, -1, null))
-      return true
     case 'single':
     case 'blocking':
-      sink.push(tx.queue(args, plan.slot, null))
+    case 'session':
+      // A PUBLISH is routed by its channel, which is no key: it does not tie the block to a slot.
+      sink.push(tx.queue(args, plan.spec.keySpecs.length > 0 ? plan.slot : -1, null))
       return true
     case 'any-node':
+    case 'local':
+      sink.push(tx.queue(args, -1, null))
+      return true
     case 'broadcast':
     case 'scan':
-      // A node queues these too; inside a transaction they run on the transaction's node.
-      sink.push(tx.queue(args, -1, null))
+      sink.push(tx.queue(args, -1, ReplyStrings.keyspaceCommandInMulti(name)))
       return true
     case 'split':
       sink.push(tx.queue(args, -1, ReplyStrings.crossSlot))
-      return true
-    case 'reject':
-      sink.push(tx.queue(args, -1, plan.error))
       return true
   }
 }

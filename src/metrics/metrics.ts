@@ -123,13 +123,16 @@ export class SlotgateMetrics {
     })
     new Counter({
       name: 'slotgate_retries_total',
-      help: 'Requests sent again, by cause: tryagain, clusterdown (after a backoff), link_lost (a read in flight on a link that broke).',
+      help: 'Requests sent again, by cause: tryagain, clusterdown, loading, readonly (a write that reached a demoted master), masterdown (after a backoff), link_lost (a read in flight on a link that broke).',
       labelNames: ['cause'],
       registers,
       collect () {
         this.reset()
         this.inc({ cause: 'tryagain' }, stats.tryAgain)
         this.inc({ cause: 'clusterdown' }, stats.clusterDown)
+        this.inc({ cause: 'loading' }, stats.loading)
+        this.inc({ cause: 'readonly' }, stats.demoted)
+        this.inc({ cause: 'masterdown' }, stats.masterDown)
         this.inc({ cause: 'link_lost' }, stats.retriedReads)
       }
     })

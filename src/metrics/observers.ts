@@ -1,5 +1,3 @@
-import type { NodeAddress } from '../cluster/node-address.js'
-
 /**
  * One client command as the session reports it when its reply is written: the session's
  * queue entry itself (a backend request, a fan-out, a local reply), read and not kept.
@@ -32,5 +30,5 @@ export interface BackendObserver {
    * `sentAt`: performance.now() when the request was written (NodeLink.flush); `receivedAt`:
    * when the socket read holding its reply began (read once per chunk, not per reply).
    */
-  backendReply (node: NodeAddress, sentAt: number, receivedAt: number): void
+  backendReply (node: string, sentAt: number, receivedAt: number): void
 }

@@ -47,6 +47,11 @@ export function nullReply (protocol: 2 | 3): Buffer {
   return protocol === 3 ? NULL_RESP3 : NULL_BULK
 }
 
+/** The null array of a protocol (EXEC after a failed WATCH): `*-1` in RESP2, `_` in RESP3. */
+export function nullArrayReply (protocol: 2 | 3): Buffer {
+  return protocol === 3 ? NULL_RESP3 : NULL_ARRAY
+}
+
 /** A map: RESP3 `%n` of key/value pairs; in RESP2 the flat array clients expect. */
 export function mapReply (protocol: 2 | 3, pairs: readonly (readonly [Buffer, Buffer])[]): Buffer {
   const flat = pairs.flatMap(([k, v]) => [k, v])
@@ -66,5 +71,6 @@ export const OK = Buffer.from('+OK\r\n')
 export const PONG = Buffer.from('+PONG\r\n')
 export const QUEUED = Buffer.from('+QUEUED\r\n')
 export const NULL_BULK = Buffer.from('$-1\r\n')
+export const NULL_ARRAY = Buffer.from('*-1\r\n')
 export const NULL_RESP3 = Buffer.from('_\r\n')
 export const EMPTY_ARRAY = Buffer.from('*0\r\n')

@@ -28,8 +28,12 @@ export const ReplyStrings = {
   discardWithoutMulti: 'ERR DISCARD without MULTI',
   watchInsideMulti: 'ERR WATCH inside MULTI is not allowed',
   notAllowedInMulti: 'ERR Command not allowed inside a transaction',
+  stateChangeInMulti: (name: string) => `ERR slotgate: '${printable(name.replace('|', ' ').toUpperCase())}' is not allowed inside MULTI: it would change the state of a cluster connection other clients share; send it outside the transaction`,
+  keyspaceCommandInMulti: (name: string) => `ERR slotgate: '${printable(name.replace('|', ' ').toUpperCase())}' is not allowed inside MULTI: a transaction runs on one master, and this command is about every master's keys`,
   execAbort: 'EXECABORT Transaction discarded because of previous errors.',
-  tooManyBlocked: (max: number) => `ERR slotgate: too many blocked clients (maxBlockingLinks=${max}); try again later`,
+  tooManyDedicated: (cap: 'total' | 'per-client', max: number) => cap === 'total'
+    ? `ERR slotgate: too many dedicated connections to the cluster (maxDedicatedLinks=${max}: WATCH, Pub/Sub and blocking commands of all clients); try again later`
+    : `ERR slotgate: this client holds too many dedicated connections to the cluster (maxDedicatedLinksPerClient=${max}); try again later`,
   subscribedContext: (name: string) => `ERR Can't execute '${printable(name)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
   trackingUnsupported: 'ERR slotgate does not support CLIENT TRACKING (client-side caching): invalidations from many nodes cannot be tied to one proxied connection reliably',
   noSuchClient: 'ERR No such client',

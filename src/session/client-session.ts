@@ -4,7 +4,7 @@ import type { CommandPolicy } from '../commands/command-policy.js'
 import { routeCommand } from '../commands/router.js'
 import { ClientState } from '../exec/client-state.js'
 import type { ClientView, ExecContext } from '../exec/context.js'
-import { execute } from '../exec/execute.js'
+import { execute, needsFence } from '../exec/execute.js'
 import { LocalReply, type QueueEntry, type ReplySink } from '../exec/queue-entry.js'
 import { internalErrors } from '../metrics/internal-errors.js'
 import type { CommandObserver, ObservedCommand } from '../metrics/observers.js'
@@ -70,6 +70,8 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
   private readonly outputLimit = new OutputLimit()
   /** True while this session's own command runs (so CLIENT KILL of itself can answer first). */
   private inCommand = false
+  /** A command waiting for the client's earlier ones to be answered (see needsFence); parsing waits too. */
+  private parked: { args: Buffer[], wire: Buffer | null, startedAt: number } | null = null
 
   constructor (
     private readonly socket: net.Socket,
@@ -104,7 +106,15 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
   onRequest (args: Buffer[], wire: Buffer | null): void {
     if (this.ending) return
     // Metrics: the first entry this command queues carries its start time, and its name.
-    this.tagStartedAt = this.ctx.observer === null ? 0 : this.readAt
+    this.run(args, wire, this.ctx.observer === null ? 0 : this.readAt)
+    // Backpressure: with too many replies outstanding, stop taking requests (the rest of
+    // this chunk waits in the parser) until the client has read some.
+    if (this.queue.length >= this.ctx.maxPendingRequests) this.updateReading()
+  }
+
+  /** One command, inside the client's fault boundary. */
+  private run (args: Buffer[], wire: Buffer | null, startedAt: number): void {
+    this.tagStartedAt = startedAt
     const queued = this.queue.length
     this.inCommand = true
     try {
@@ -116,13 +126,16 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     this.tagStartedAt = 0
     if (this.client.quitting) this.closeAfterReply()
     this.markIfHeadReady()
-    // Backpressure: with too many replies outstanding, stop taking requests (the rest of
-    // this chunk waits in the parser) until the client has read some.
-    if (this.queue.length >= this.ctx.maxPendingRequests) this.updateReading()
   }
 
   private handle (args: Buffer[], wire: Buffer | null): void {
     const plan = routeCommand(this.ctx.table, args, this.ctx.policy)
+    if (this.parked === null && needsFence(plan, this.client) && this.hasUnanswered()) {
+      // Started only once every earlier command is answered; nothing after it is read meanwhile.
+      this.parked = { args, wire, startedAt: this.tagStartedAt }
+      this.parser.pause()
+      return
+    }
     const spec = plan.spec
     this.tagCommand = spec?.name ?? null
     const client = this.client
@@ -186,7 +199,24 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
 
   /** @internal ReplySink: a command's (or a fan-out's) reply is ready. */
   onRequestDone (_entry: QueueEntry): void {
-    if (!this.closed) this.markIfHeadReady()
+    if (this.closed) return
+    this.markIfHeadReady()
+    if (this.parked !== null && !this.hasUnanswered()) setImmediate(() => { this.unpark() })
+  }
+
+  /** True while some command in the queue has no reply yet. */
+  private hasUnanswered (): boolean {
+    for (let i = 0; i < this.queue.length; i++) if ((this.queue.at(i) as QueueEntry).reply === null) return true
+    return false
+  }
+
+  /** Runs the parked command, then reads on. */
+  private unpark (): void {
+    const parked = this.parked
+    if (parked === null || this.closed || this.hasUnanswered()) return
+    this.parked = null
+    this.run(parked.args, parked.wire, parked.startedAt)
+    if (!this.paused && this.parked === null) this.parser.resume()
   }
 
   /** @internal ReplySink */
@@ -266,7 +296,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     } else if (!behind && this.paused && this.queue.length <= this.ctx.maxPendingRequests / 2) {
       this.paused = false
       this.socket.resume()
-      this.parser.resume()
+      if (this.parked === null) this.parser.resume()
     }
   }
 

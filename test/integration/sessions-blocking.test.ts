@@ -2,7 +2,7 @@
 // commands"): each waits on a dedicated connection from a bounded pool, so 50 blocked
 // clients do not slow 50 busy ones; pushes serve each waiter exactly once; a client that
 // leaves while blocked frees its connection at once and consumes nothing; BLMOVE, BZPOPMIN,
-// XREAD BLOCK, XREADGROUP BLOCK; and the clear error past maxBlockingLinks.
+// XREAD BLOCK, XREADGROUP BLOCK; and the clear error past maxDedicatedLinks.
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { ReplyStrings } from '../../src/resp/reply-strings.js'
@@ -276,8 +276,8 @@ t.test('WAIT (listed among the blocking commands) answers the replicas that ackn
   t.equal(await c.call('WAIT', '1', '2000'), ':1\r\n')
 })
 
-t.test('past maxBlockingLinks a blocking command gets the clear error; the connection and others go on', async t => {
-  const small = await startProxy(env.cluster.seeds(), { maxBlockingLinks: 3 })
+t.test('past maxDedicatedLinks a blocking command gets the clear error; the connection and others go on', async t => {
+  const small = await startProxy(env.cluster.seeds(), { maxDedicatedLinks: 3 })
   const fourth = await raw(small.port)
   t.teardown(async () => { for (const c of conns) if (c.socket.remotePort === small.port) c.destroy(); await small.close() })
   const inUse = counter(small)
@@ -285,10 +285,10 @@ t.test('past maxBlockingLinks a blocking command gets the clear error; the conne
   waiters.forEach((c, i) => { c.write(cmd('BLPOP', `{blk:max}${i}`, '0')) })
   t.ok(await eventually(() => inUse() === 3, 2000), 'three in use')
   const began = Date.now()
-  t.equal(await fourth.call('BLPOP', '{blk:max}3', '0'), `-${ReplyStrings.tooManyBlocked(3)}\r\n`)
+  t.equal(await fourth.call('BLPOP', '{blk:max}3', '0'), `-${ReplyStrings.tooManyDedicated('total', 3)}\r\n`)
   t.ok(Date.now() - began < 1000, 'refused at once, not queued')
-  t.match(ReplyStrings.tooManyBlocked(3), /maxBlockingLinks=3/, 'the error names the limit')
-  t.equal(await fourth.call('XREAD', 'BLOCK', '0', 'STREAMS', '{blk:max}s', '$'), `-${ReplyStrings.tooManyBlocked(3)}\r\n`, 'XREAD BLOCK counts too')
+  t.match(ReplyStrings.tooManyDedicated('total', 3), /maxDedicatedLinks=3/, 'the error names the limit')
+  t.equal(await fourth.call('XREAD', 'BLOCK', '0', 'STREAMS', '{blk:max}s', '$'), `-${ReplyStrings.tooManyDedicated('total', 3)}\r\n`, 'XREAD BLOCK counts too')
   t.equal(await fourth.call('SET', '{blk:max}3', 'x'), '+OK\r\n', 'ordinary commands still work on that connection')
   t.equal(await fourth.call('DEL', '{blk:max}3'), ':1\r\n')
 
@@ -307,7 +307,7 @@ t.test('past maxBlockingLinks a blocking command gets the clear error; the conne
   const again = await Promise.all([0, 1, 2].map(async () => await raw(small.port)))
   again.forEach((c, i) => { c.write(cmd('BLPOP', `{blk:max2}${i}`, '0')) })
   await eventually(() => inUse() >= 3, 2000)
-  t.equal(await fourth.call('BLPOP', '{blk:max2}3', '0.2'), `-${ReplyStrings.tooManyBlocked(3)}\r\n`,
+  t.equal(await fourth.call('BLPOP', '{blk:max2}3', '0.2'), `-${ReplyStrings.tooManyDedicated('total', 3)}\r\n`,
     'with three blocked again, a fourth is refused (the bound survived the disconnects)')
   for (const c of again) c.destroy()
 })

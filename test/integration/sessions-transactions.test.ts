@@ -251,7 +251,7 @@ t.test('WATCH check-and-set loop: 10 concurrent clients x 25 increments end at t
   for (const r of clients) r.disconnect()
 })
 
-t.test('a slot moved away between MULTI and EXEC: without WATCH the block runs again at the new owner; with WATCH a cluster error, never a hang', async t => {
+t.test('a slot moved away between MULTI and EXEC: without WATCH the block runs again at the new owner; with WATCH a null EXEC (a failed watch), never a hang', async t => {
   const k = '{tx:moved}k'
   const slot = slotOf(k)
   const from = await env.cluster.masterPortForSlot(slot)
@@ -297,6 +297,8 @@ t.test('a slot moved away between MULTI and EXEC: without WATCH the block runs a
   w.write(cmd('EXEC'))
   const [reply2] = await w.read(1, 10_000)
   t.ok(Date.now() - began2 < 5000, `EXEC with WATCH answered in ${Date.now() - began2} ms`)
-  t.match(reply2, /^-(MOVED|ASK|EXECABORT|CLUSTERDOWN|TRYAGAIN)\b/, `EXEC with WATCH answered a cluster error: ${showFrames([reply2])}`)
-  t.equal(await env.direct.exists(k2), 0)
+  // The watch cannot be honoured at the new owner: EXEC fails as a failed WATCH does, so a
+  // check-and-set loop simply retries (never a raw redirect, never an unguarded EXEC).
+  t.equal(reply2, '*-1\r\n', `EXEC with WATCH answered as a failed WATCH: ${showFrames([reply2])}`)
+  t.equal(await env.direct.exists(k2), 0, 'nothing ran')
 })

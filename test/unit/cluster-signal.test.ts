@@ -1,10 +1,10 @@
 import t from 'tap'
-import { parseRedirect, type Redirect } from '../../src/cluster/parse-redirect.js'
+import { parseClusterSignal, type ClusterSignal } from '../../src/cluster/cluster-signal.js'
 
 // [reply bytes, answering node, expected]. Redirect formats follow the Redis Cluster spec
 // ("Redirection and resharding"; Redis 7 writes the endpoint as `host:port`, an empty host
 // as `:port`, IPv6 hosts unbracketed) and cluster.c's clusterRedirectClient.
-const CASES: ReadonlyArray<readonly [string, string, Redirect | null]> = [
+const CASES: ReadonlyArray<readonly [string, string, ClusterSignal | null]> = [
   // MOVED / ASK with a full endpoint
   ['-MOVED 3999 127.0.0.1:6381\r\n', '127.0.0.1:6379', { kind: 'moved', slot: 3999, node: '127.0.0.1:6381' }],
   ['-ASK 3999 127.0.0.1:6381\r\n', '127.0.0.1:6379', { kind: 'ask', slot: 3999, node: '127.0.0.1:6381' }],
@@ -26,7 +26,14 @@ const CASES: ReadonlyArray<readonly [string, string, Redirect | null]> = [
   ['-CLUSTERDOWN The cluster is down\r\n', '127.0.0.1:6379', { kind: 'clusterdown' }],
   ['-CLUSTERDOWN Hash slot not served\r\n', '127.0.0.1:6379', { kind: 'clusterdown' }],
   ['-CLUSTERDOWN The cluster is down and only accepts read commands\r\n', '127.0.0.1:6379', { kind: 'clusterdown' }],
-  // other errors: data for the client
+  // a write that reached a demoted master; a node loading; a replica cut off from its master (Redis 7.0's texts)
+  ['-READONLY You can\'t write against a read only replica.\r\n', '127.0.0.1:6379', { kind: 'readonly' }],
+  ['-LOADING Redis is loading the dataset in memory\r\n', '127.0.0.1:6379', { kind: 'loading' }],
+  ['-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to \'no\'.\r\n', '127.0.0.1:6379', { kind: 'masterdown' }],
+  // other errors: data for the client (a script busy on the node, too: a node says BUSY to every client)
+  ['-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n', '127.0.0.1:6379', null],
+  ['-READONLYX\r\n', '127.0.0.1:6379', null],
+  ['-LOADINGX\r\n', '127.0.0.1:6379', null],
   ['-ERR unknown command \'foo\', with args beginning with: \r\n', '127.0.0.1:6379', null],
   ['-CROSSSLOT Keys in request don\'t hash to the same slot\r\n', '127.0.0.1:6379', null],
   ['-WRONGTYPE Operation against a key holding the wrong kind of value\r\n', '127.0.0.1:6379', null],
@@ -62,6 +69,6 @@ const CASES: ReadonlyArray<readonly [string, string, Redirect | null]> = [
 
 for (const [reply, from, expected] of CASES) {
   t.test(`${JSON.stringify(reply)} from ${from}`, async t => {
-    t.same(parseRedirect(Buffer.from(reply, 'latin1'), from), expected)
+    t.same(parseClusterSignal(Buffer.from(reply, 'latin1'), from), expected)
   })
 }
