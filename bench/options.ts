@@ -35,11 +35,11 @@ const DEFAULT_WORKERS = 2
 const DEFAULT_WORKERS_FOR = ['set', 'get', 'set-p16', 'get-p16']
 
 /**
- * The regression guard: the users' method only, direct and slotgate, one round of every
- * workload but MGET at a quarter of the default size; no peer and no `--workers` slotgate
- * (the guard compares slotgate with itself before and after a change). Under 2 minutes.
+ * The regression guard: the users' method only, direct and slotgate, every workload but MGET at
+ * half the default size, two rounds; no peer and no `--workers` slotgate (the guard compares
+ * slotgate with itself before and after a change). Under 2 minutes with the build.
  */
-const QUICK = { requests: 50_000, rounds: 1, methods: ['users'], workloads: ['set', 'get', 'set-p16', 'get-p16', 'get-c1', 'mset'] }
+const QUICK = { requests: 100_000, rounds: 2, methods: ['users'], workloads: ['set', 'get', 'set-p16', 'get-p16', 'get-c1', 'mset'] }
 
 /** `--help` text. */
 export const USAGE = `Usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
@@ -61,7 +61,7 @@ interleaved, for several rounds; prints medians, ratios and the goals. See bench
   --slotgate-arg ARG  extra slotgate CLI argument (repeat it: --slotgate-arg=--links-per-node --slotgate-arg=2)
   --node-arg ARG      node/V8 flag for slotgate's process, repeatable (default: the image's, ${DEFAULT_NODE_ARGS.join(' ')})
   --quick             the regression guard (npm run bench:quick): users method, direct and
-                      slotgate only, 1 round of ${QUICK.workloads.join(',')} at
+                      slotgate only, ${QUICK.rounds} rounds of ${QUICK.workloads.join(',')} at
                       ${QUICK.requests.toLocaleString('en-US')} requests; compared with the previous --quick run
   --write-results     write the summary to bench/RESULTS.md
   -h, --help          this text

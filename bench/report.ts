@@ -113,7 +113,8 @@ export function workloadTable (workload: Workload, runs: readonly RunRecord[], n
     }
   }
   const m = summarize(workload, runs)
-  for (const [t, s] of m.targets) {
+  // With one round the medians are that round again.
+  for (const [t, s] of roundsOf(runs).length > 1 ? m.targets : []) {
     rows.push(['median', names[t], `${ops(s.rps)}${ref(t)}`, t === 'direct' ? '' : fixed(s.ratio, 2), `${ms(s.p50)} / ${ms(s.p99)}${ref(t)}`,
       fixed(s.cpuMicros, 1), mib(s.rssKib), fixed(s.backendPerRequest, 3), pct(s.foreignShare), ''])
   }

@@ -33,7 +33,7 @@ t.test('options: defaults, --quick, --workers, bad values', async t => {
   t.same(quick.methods.map(m => m.id), ['users'])
   t.equal(quick.predixyBin, undefined, 'the guard compares slotgate with itself: no peer')
   t.equal(quick.workers, 0)
-  t.equal(quick.rounds, 1)
+  t.equal(quick.rounds, 2)
   t.notOk(quick.workloadIds.includes('mget'))
   t.equal(parseOptions(['--workers', '0'], undefined).workers, 0)
   t.throws(() => parseOptions(['--workers', '1'], undefined), /--workers 1/)
