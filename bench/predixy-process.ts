@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { accessSync, constants, statSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { freePorts } from '../test/harness/free-ports.js'
@@ -51,6 +52,17 @@ export function predixyVersion (bin: string): string {
   if (result.error !== undefined) return `unknown (${result.error.message})`
   const version = `${result.stdout}\n${result.stderr}`.trim().split(/\s+/).pop() ?? ''
   return version.startsWith('predixy-') ? version : `unknown (${bin} --version said "${version}")`
+}
+
+/** True when `path` is a file this process may run (checked before the cluster starts, to fail fast). */
+export function isExecutable (path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return statSync(path).isFile()
+  } catch {
+    // Missing, not a file, or not ours to run: all say the same to the caller.
+    return false
+  }
 }
 
 /** Writes the configuration into `dir` and starts `bin` on a free loopback port in front of `seeds`. */

@@ -6,7 +6,7 @@ import { describeEnvironment, loadAverages, type Environment } from './environme
 import { argsFor, measureRun, proxyOf, timeoutFor, type BenchTargets } from './measure.js'
 import { probeMultiKey, type ProbeResult } from './multi-key-probe.js'
 import { DEFAULT_REQUESTS, DEFAULT_ROUNDS, parseOptions, USAGE, type BenchOptions } from './options.js'
-import { PREDIXY_SETTINGS, predixyVersion } from './predixy-process.js'
+import { isExecutable, PREDIXY_SETTINGS, predixyVersion } from './predixy-process.js'
 import { sampleProc } from './proc-stats.js'
 import { compareQuick, QUICK_FILE, quickRecord, readQuick, writeQuick } from './quick-compare.js'
 import { runRedisBenchmark } from './redis-benchmark.js'
@@ -163,6 +163,10 @@ async function main (): Promise<number> {
     return 2
   }
   if (options.help) { process.stdout.write(USAGE); return 0 }
+  if (options.predixyBin !== undefined && !isExecutable(options.predixyBin)) {
+    process.stderr.write(`PREDIXY_BIN=${options.predixyBin} is not an executable file (bench/README.md says how to build predixy)\n`)
+    return 2
+  }
   const started = Date.now()
   const env = describeEnvironment()
   log(`${env.date} | ${env.uname} | nproc ${env.nproc} | node ${env.node} | ${env.redisServer} | slotgate ${env.slotgateCommit}`)
