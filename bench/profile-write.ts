@@ -119,7 +119,7 @@ export async function writeProfile (profilePath: string, window: SampleWindow | 
     '',
     '## Summary (flamebearer)',
     '',
-    `\`npx flamebearer ${rel} --stacks <function>\` drills into one function.`,
+    `\`npm run bench:summary -- ${rel} --stacks <function>\` drills into one function (flamebearer; the script supplies Map.groupBy on Node 20).`,
     '',
     '```text',
     summary.trimEnd(),
