@@ -29,11 +29,14 @@ export function command (file: string, args: string[]): string {
   }
 }
 
-/** The git commit slotgate's sources are at, with `+changes` when src/ differs from it. */
-function slotgateCommit (): string {
+/**
+ * The short git commit the measured code is at, `-dirty` when files under `paths` (default
+ * `src/`, the code being measured; `[]`: the whole tree) differ from it.
+ */
+export function sourceCommit (paths: readonly string[] = ['src']): string {
   const head = command('git', ['rev-parse', '--short', 'HEAD'])
-  const dirty = command('git', ['status', '--porcelain', '--', 'src'])
-  return dirty === '' ? head : `${head}+changes (uncommitted edits in src/)`
+  const dirty = command('git', ['status', '--porcelain', '--', ...paths])
+  return dirty === '' ? head : `${head}-dirty`
 }
 
 /** Collects the environment once, at the start. */
@@ -46,7 +49,7 @@ export function describeEnvironment (): Environment {
     node: process.version,
     redisServer: command('redis-server', ['--version']),
     redisBenchmark: command(REDIS_BENCHMARK, ['--version']),
-    slotgateCommit: slotgateCommit()
+    slotgateCommit: sourceCommit()
   }
 }
 

@@ -2,13 +2,16 @@ import { cpuSnapshot, foreignShare } from './cpu-share.js'
 import { callsBetween, snapshotCalls, type CountedNode } from './command-counts.js'
 import { cpuMicrosPerRequest, sampleProc } from './proc-stats.js'
 import { runRedisBenchmark } from './redis-benchmark.js'
-import type { RunRecord, Target } from './run-record.js'
-import type { SlotgateProcess } from './slotgate-process.js'
+import type { ProxyId, RunRecord, Target } from './run-record.js'
+import type { ServerProcess } from './server-process.js'
 import type { Workload } from './workloads.js'
 
 /** What a run needs to know about the running setup. */
 export interface BenchTargets {
-  readonly slotgate: SlotgateProcess
+  /** slotgate as shipped (also in `proxies`). */
+  readonly slotgate: ServerProcess
+  /** Every proxy started: slotgate, and the peer and the multi-process slotgate when asked for. */
+  readonly proxies: ReadonlyMap<ProxyId, ServerProcess>
   /** Port of the seed the --cluster runs start from. */
   readonly seedPort: number
   readonly nodes: readonly CountedNode[]
@@ -16,9 +19,9 @@ export interface BenchTargets {
   readonly nodePids: readonly number[]
 }
 
-/** Thrown when slotgate is gone after a run: no later number would mean anything. */
-export class SlotgateDiedError extends Error {
-  override readonly name = 'SlotgateDiedError'
+/** Thrown when a proxy is gone after a run: no later number would mean anything. */
+export class ProxyDiedError extends Error {
+  override readonly name = 'ProxyDiedError'
 }
 
 /**
@@ -29,29 +32,41 @@ export function timeoutFor (requests: number): number {
   return 30_000 + requests / 2
 }
 
-/** redis-benchmark arguments for one target (`-p` of slotgate, or `--cluster -p <seed>`). */
+/** The proxy a target names; throws when it was not started. */
+export function proxyOf (targets: BenchTargets, target: ProxyId): ServerProcess {
+  const proxy = targets.proxies.get(target)
+  if (proxy === undefined) throw new Error(`${target} was not started`)
+  return proxy
+}
+
+/** redis-benchmark arguments for one target (`-p` of the proxy, or `--cluster -p <seed>`). */
 export function argsFor (targets: BenchTargets, workload: Workload, target: Target): string[] {
-  return target === 'slotgate'
-    ? ['-h', '127.0.0.1', '-p', String(targets.slotgate.port), ...workload.viaSlotgate]
-    : ['-h', '127.0.0.1', '-p', String(targets.seedPort), ...workload.direct]
+  return target === 'direct'
+    ? ['-h', '127.0.0.1', '-p', String(targets.seedPort), ...workload.direct]
+    : ['-h', '127.0.0.1', '-p', String(proxyOf(targets, target).port), ...workload.viaProxy]
+}
+
+/** Every process the bench itself runs besides redis-benchmark: the proxies and the nodes. */
+export function benchPids (targets: BenchTargets): number[] {
+  return [...[...targets.proxies.values()].map(p => p.pid), ...targets.nodePids]
 }
 
 /**
  * Runs one workload once against one target and measures around it: the cluster's command
- * counts, and for slotgate runs its CPU time and RSS from /proc.
+ * counts, and for proxy runs the proxy's CPU time and RSS from /proc.
  */
 export async function measureRun (targets: BenchTargets, workload: Workload, round: number, target: Target): Promise<RunRecord> {
-  const { slotgate } = targets
+  const proxy = target === 'direct' ? undefined : proxyOf(targets, target)
   const countsBefore = await snapshotCalls(targets.nodes)
-  const ours = [slotgate.pid, ...targets.nodePids]
+  const ours = benchPids(targets)
   const cpuBefore = cpuSnapshot(ours)
-  const procBefore = target === 'slotgate' ? sampleProc(slotgate.pid) : undefined
+  const procBefore = proxy === undefined ? undefined : sampleProc(proxy.pid)
   const outcome = await runRedisBenchmark(argsFor(targets, workload, target), timeoutFor(workload.requests))
   const cpuAfter = cpuSnapshot(ours)
-  if (!slotgate.alive) {
-    throw new SlotgateDiedError(`slotgate ${slotgate.exitStatus} during ${workload.title} via ${target} (round ${round}); its last output:\n${slotgate.output()}`)
+  for (const p of targets.proxies.values()) {
+    if (!p.alive) throw new ProxyDiedError(`${p.name} ${p.exitStatus} during ${workload.title} via ${target} (round ${round}); its last output:\n${p.output()}`)
   }
-  const procAfter = procBefore === undefined ? undefined : sampleProc(slotgate.pid)
+  const procAfter = proxy === undefined ? undefined : sampleProc(proxy.pid)
   const countsAfter = await snapshotCalls(targets.nodes)
   return {
     workload,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { cpuSnapshot, foreignShare } from './cpu-share.js'
-import { command, cpuModel, loadAverages, REPO_ROOT } from './environment.js'
+import { command, cpuModel, loadAverages, REPO_ROOT, sourceCommit } from './environment.js'
 import { run as runEncoder } from './encoder.bench.js'
 import { run as runFramer } from './framer.bench.js'
 import { run as runKeySlot } from './key-slot.bench.js'
@@ -15,12 +15,6 @@ const MICRO_MD = join(REPO_ROOT, 'bench', 'MICRO.md')
 /** MICRO.md keeps everything from this heading on across rewrites: hand-written comparisons. */
 const KEPT_HEADING = '## Before / after'
 const DEFAULT_KEPT = `${KEPT_HEADING}\n\nHand-written: key medians before and after a change (this section survives \`--write\`).\n`
-
-/** Short HEAD, with `-dirty` when the working tree has any change (untracked files included). */
-function commit (): string {
-  const head = command('git', ['rev-parse', '--short', 'HEAD'])
-  return command('git', ['status', '--porcelain']) === '' ? head : `${head}-dirty`
-}
 
 /** A suite's result and the share of the machine's CPU other processes used meanwhile. */
 interface Measured extends SuiteResult {
@@ -75,7 +69,7 @@ function keptSection (): string {
 }
 
 const started = Date.now()
-const start: Start = { date: new Date(started).toISOString(), commit: commit(), load: loadAverages() }
+const start: Start = { date: new Date(started).toISOString(), commit: sourceCommit([]), load: loadAverages() }
 const suites = [runParser, runFramer, runKeySlot, runRouting, runEncoder].map(measured)
 const others = suites.map(s => percent(s.other)).join(', ')
 process.stderr.write(`[micro] ${suites.reduce((n, s) => n + s.rows.length, 0)} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; other processes' CPU share per suite: ${others}\n`)

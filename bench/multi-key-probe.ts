@@ -1,4 +1,4 @@
-import { Cluster } from 'ioredis'
+import { Cluster, type ClusterOptions } from 'ioredis'
 import { withNodeClient } from '../test/harness/node-command.js'
 
 /** What `count` commands of one kind, sent through slotgate, got back. */
@@ -10,6 +10,11 @@ export interface ProbeResult {
   readonly firstError?: string
   /** Non-error replies that were wrong (MSET not `OK`; MGET values not what the cluster holds). */
   readonly wrong: number
+}
+
+/** A cluster client straight at the nodes (`host:port` seeds), to write or check keys behind the proxies' backs. */
+export function clusterClient (seeds: readonly string[], options: ClusterOptions = {}): Cluster {
+  return new Cluster(seeds.map(s => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) })), options)
 }
 
 /** Errors over everything sent, 0..1. */
@@ -54,7 +59,7 @@ function tally (command: string, sent: number, replies: ReadonlyArray<[Error | n
  */
 export async function probeMultiKey (slotgatePort: number, seeds: readonly string[], count: number): Promise<ProbeResult[]> {
   const stamp = Date.now().toString(36)
-  const cluster = new Cluster(seeds.map(s => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) })))
+  const cluster = clusterClient(seeds)
   try {
     const getKeys = Array.from({ length: count }, (_, i) => probeKeys('mget', i))
     const value = (key: string): string => `${key}=${stamp}`

@@ -2,13 +2,13 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BenchSetup } from './bench-setup.js'
-import type { SampleWindow } from './flame-profile.js'
 import { timeoutFor } from './measure.js'
 import { fillKeys } from './profile-fill.js'
 import { cpuSplit, describeCpu, describeSched, schedSplit } from './profile-proc.js'
 import type { ProfileOptions } from './profile-options.js'
+import type { SampleWindow } from './profile-write.js'
 import { runRedisBenchmark, type BenchOutcome } from './redis-benchmark.js'
-import { SlotgateProcess } from './slotgate-process.js'
+import type { ServerProcess } from './server-process.js'
 
 /** What one profiled run left behind. */
 export interface Capture {
@@ -51,7 +51,7 @@ export class ProfiledRun {
   /** Starts everything, runs the workload once through slotgate, stops slotgate with SIGTERM and finds its profile in `profileDir`. */
   async capture (options: ProfileOptions, profileDir: string): Promise<Capture> {
     const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', String(options.intervalUs)]
-    const { slotgate, nodes } = await this.#setup.start(options.slotgateArgs, nodeArgs)
+    const { slotgate, nodes } = await this.#setup.start({ slotgateArgs: options.slotgateArgs, nodeArgs })
     this.log(`slotgate pid ${slotgate.pid} (node ${nodeArgs.join(' ')}) on 127.0.0.1:${slotgate.port}`)
     const seeds = nodes.map(n => `${n.host}:${n.port}`)
     const { workload } = options
@@ -62,17 +62,17 @@ export class ProfiledRun {
       await fillKeys(seeds)
       this.log(`wrote the ${workload.id} keys straight into the cluster in ${Date.now() - began} ms`)
     }
-    this.log(`redis-benchmark ${workload.viaSlotgate.join(' ')}`)
+    this.log(`redis-benchmark ${workload.viaProxy.join(' ')}`)
     const cpuBefore = cpuSplit(slotgate.pid)
     const schedBefore = schedSplit(slotgate.pid)
     const fromUs = nowUs()
-    const outcome = await runRedisBenchmark(['-h', '127.0.0.1', '-p', String(slotgate.port), ...workload.viaSlotgate], timeoutFor(workload.requests))
+    const outcome = await runRedisBenchmark(['-h', '127.0.0.1', '-p', String(slotgate.port), ...workload.viaProxy], timeoutFor(workload.requests))
     const toUs = nowUs()
     if (!slotgate.alive) throw new Error(`slotgate ${slotgate.exitStatus} during the run:\n${slotgate.output()}`)
     const slotgateCpu = describeCpu(cpuBefore, cpuSplit(slotgate.pid), workload.requests)
     const mainThread = describeSched(schedBefore, schedSplit(slotgate.pid), (toUs - fromUs) / 1e6)
     const profilePath = await this.#stopSlotgate(slotgate, profileDir)
-    return { profilePath, outcome, window: { fromUs, toUs }, benchArgs: ['-h', '127.0.0.1', '-p', '<slotgate>', ...workload.viaSlotgate], slotgateExit: slotgate.exitStatus, slotgateCpu, mainThread }
+    return { profilePath, outcome, window: { fromUs, toUs }, benchArgs: ['-h', '127.0.0.1', '-p', '<slotgate>', ...workload.viaProxy], slotgateExit: slotgate.exitStatus, slotgateCpu, mainThread }
   }
 
   /** Stops slotgate (if still running: SIGTERM, SIGKILL after a grace), anything else running, then the cluster; idempotent. */
@@ -83,9 +83,9 @@ export class ProfiledRun {
   /**
    * SIGTERM by PID, then waits for the exit: slotgate drains and leaves through process.exit,
    * which node's --cpu-prof still honours by writing the profile on the way out. Not
-   * SlotgateProcess.stop(): its SIGKILL after 5 s would lose a profile still being written.
+   * ServerProcess.stop(): its SIGKILL after 5 s would lose a profile still being written.
    */
-  async #stopSlotgate (slotgate: SlotgateProcess, profileDir: string): Promise<string> {
+  async #stopSlotgate (slotgate: ServerProcess, profileDir: string): Promise<string> {
     process.kill(slotgate.pid, 'SIGTERM')
     const deadline = Date.now() + EXIT_TIMEOUT_MS
     while (slotgate.alive && Date.now() < deadline) await sleep(100)

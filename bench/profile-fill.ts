@@ -1,4 +1,4 @@
-import { Cluster } from 'ioredis'
+import { clusterClient } from './multi-key-probe.js'
 import { KEYSPACE } from './workloads.js'
 
 const BATCH = 5000
@@ -12,7 +12,7 @@ const VALUE = 'xxx'
  */
 export async function fillKeys (seeds: readonly string[]): Promise<void> {
   // Auto-pipelining: one write per node per tick instead of one per SET (seconds, not tens).
-  const cluster = new Cluster(seeds.map(s => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) })), { enableAutoPipelining: true })
+  const cluster = clusterClient(seeds, { enableAutoPipelining: true })
   try {
     for (let from = 0; from < KEYSPACE; from += BATCH) {
       const keys = Array.from({ length: Math.min(BATCH, KEYSPACE - from) }, (_, i) => `key:${String(from + i).padStart(12, '0')}`)

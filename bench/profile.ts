@@ -1,27 +1,13 @@
-import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
-import { killAll } from './child-processes.js'
-import { loadAverages, REPO_ROOT } from './environment.js'
+import { loadAverages, REPO_ROOT, sourceCommit } from './environment.js'
 import { ProfiledRun, type Capture } from './profile-capture.js'
 import { parseProfileOptions, PROFILE_USAGE, type ProfileOptions } from './profile-options.js'
 import { writeProfile, type RunFacts } from './profile-write.js'
+import { runMain, ToolSignals } from './tool-main.js'
 
 const log = (msg: string): void => { process.stderr.write(`[profile] ${msg}\n`) }
-
-function git (args: string[]): string {
-  return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-}
-
-/** `abc1234`, or `abc1234-dirty` when src/ (the code being profiled) has uncommitted changes. */
-function commit (): string {
-  try {
-    return `${git(['rev-parse', '--short', 'HEAD'])}${git(['status', '--porcelain', '--', 'src']) === '' ? '' : '-dirty'}`
-  } catch (err) {
-    return `unknown (${(err as Error).message.split('\n')[0] as string})`
-  }
-}
 
 /** A failed redis-benchmark run: its profile would describe something else than the workload. */
 function failure (capture: Capture): string | undefined {
@@ -38,7 +24,7 @@ function factsOf (options: ProfileOptions, capture: Capture, date: string, loadA
     workload: options.workload.id,
     title: options.workload.title,
     date,
-    commit: commit(),
+    commit: sourceCommit(),
     command: `node dist/bench/profile.js ${process.argv.slice(2).join(' ')}`.trim(),
     benchCommand: capture.benchArgs.join(' '),
     rps: o.rps,
@@ -63,24 +49,18 @@ async function main (): Promise<number> {
   const date = new Date().toISOString()
   const loadAtStart = loadAverages()
   if (loadavg()[0] as number > availableParallelism() / 2) log(`WARNING: load average ${loadAtStart} already: other work shares the cores, the profile shows more idle time`)
-  log(`${options.workload.title}, ${options.workload.requests} requests, sampling every ${options.intervalUs} µs`)
+  log(`${options.workload.title} (${options.workload.method.id}), ${options.workload.requests} requests, sampling every ${options.intervalUs} µs`)
   const profileDir = await mkdtemp(join(tmpdir(), 'slotgate-cpuprof-'))
   const run = new ProfiledRun(log)
-  let stopping = false
-  const onSignal = (signal: NodeJS.Signals, code: number): void => {
-    if (stopping) { killAll(); process.exit(code) }
-    stopping = true
-    log(`${signal}: stopping slotgate and the cluster (again to force)`)
-    void run.stop().then(async () => { await rm(profileDir, { recursive: true, force: true }) }).finally(() => process.exit(code))
-  }
-  process.on('SIGINT', () => { onSignal('SIGINT', 130) })
-  process.on('SIGTERM', () => { onSignal('SIGTERM', 143) })
-  process.on('exit', killAll)
+  const signals = new ToolSignals(log, async () => {
+    await run.stop()
+    await rm(profileDir, { recursive: true, force: true })
+  })
   let capture: Capture
   try {
     capture = await run.capture(options, profileDir)
   } catch (err) {
-    if (stopping) return 130
+    if (signals.stopping) return 130
     log(`FATAL: ${(err as Error).stack ?? String(err)}`)
     await rm(profileDir, { recursive: true, force: true })
     return 1
@@ -96,11 +76,8 @@ async function main (): Promise<number> {
   const outDir = resolve(REPO_ROOT, options.outDir)
   const files = await writeProfile(capture.profilePath, options.wholeRun ? undefined : capture.window, factsOf(options, capture, date, loadAtStart), REPO_ROOT, outDir)
   await rm(profileDir, { recursive: true, force: true })
-  log(`wrote ${files.map(f => relative(REPO_ROOT, f)).join(', ')}`)
+  log(`wrote ${files.map(f => relative(REPO_ROOT, f)).join(', ')}; flame graph: npx speedscope ${relative(REPO_ROOT, files[1] as string)}`)
   return 0
 }
 
-main().then(code => { process.exitCode = code }, (err: Error) => {
-  process.stderr.write(`[profile] ${err.stack ?? err.message}\n`)
-  process.exitCode = 1
-})
+runMain('profile', main)

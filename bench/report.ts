@@ -1,6 +1,7 @@
+import { judgeRow, judgeRss, MAX_CROWD_RSS_KIB, MAX_IDLE_RSS_KIB, type Verdict } from './goals.js'
 import { markdownTable } from './markdown-table.js'
 import { errorRate, type ProbeResult } from './multi-key-probe.js'
-import { runNotes, succeeded, type RunRecord, type Target } from './run-record.js'
+import { runNotes, succeeded, type ProxyId, type RunRecord, type Target } from './run-record.js'
 import { median, range } from './stats.js'
 import type { Workload } from './workloads.js'
 
@@ -9,26 +10,54 @@ const ms = (v: number | undefined): string => v === undefined ? '—' : v.toFixe
 const fixed = (v: number | undefined, digits: number): string => v === undefined ? '—' : v.toFixed(digits)
 const pct = (share: number | undefined): string => share === undefined ? '—' : (share * 100).toFixed(0)
 const mib = (kib: number | undefined): string => kib === undefined ? '—' : (kib / 1024).toFixed(1)
-/** Marks numbers of a direct run that did other work than the slotgate run (see Workload.comparable). */
+/** Marks numbers of a direct run that did other work than the proxy runs (see Workload.comparable). */
 const REF = '†'
+
+/** Target names as the tables print them. */
+export const TARGET_NAMES: Readonly<Record<Target, string>> = { direct: 'direct', slotgate: 'slotgate', predixy: 'predixy', 'slotgate-workers': 'slotgate --workers N' }
 
 function pick (runs: readonly RunRecord[], round: number, target: Target): RunRecord | undefined {
   return runs.find(r => r.round === round && r.target === target)
 }
 
-/**
- * slotgate/direct ops/s of one round, where both runs succeeded. For workloads that are not
- * comparable (MSET/MGET) it is against the single-slot reference, and printed with a †.
- */
-function ratio (slotgate: RunRecord | undefined, direct: RunRecord | undefined): number | undefined {
-  if (slotgate === undefined || direct === undefined) return undefined
-  if (!succeeded(slotgate) || !succeeded(direct)) return undefined
-  return (slotgate.outcome.rps as number) / (direct.outcome.rps as number)
-}
-
 /** Numbers of a run, or undefined for a failed one, so a broken run never feeds a median. */
 const ok = <T>(run: RunRecord | undefined, get: (r: RunRecord) => T | undefined): T | undefined =>
   run !== undefined && succeeded(run) ? get(run) : undefined
+
+/** ops/s of `a` over ops/s of `b` in the same round, where both succeeded. */
+function ratio (a: RunRecord | undefined, b: RunRecord | undefined): number | undefined {
+  const x = ok(a, r => r.outcome.rps)
+  const y = ok(b, r => r.outcome.rps)
+  return x === undefined || y === undefined ? undefined : x / y
+}
+
+const roundsOf = (runs: readonly RunRecord[]): number[] => [...new Set(runs.map(r => r.round))].sort((a, b) => a - b)
+
+/** One target's medians over the rounds of one workload. */
+export interface TargetSummary {
+  readonly rps?: number
+  /** Median of the per-round ratios to direct. */
+  readonly ratio?: number
+  readonly ratioRange?: [number, number]
+  readonly cpuMicros?: number
+  readonly p50?: number
+  readonly p99?: number
+  readonly rssKib?: number
+  readonly backendPerRequest?: number
+  readonly foreignShare?: number
+}
+
+/** The per-workload medians the summary tables use. */
+export interface WorkloadSummary {
+  readonly workload: Workload
+  readonly targets: ReadonlyMap<Target, TargetSummary>
+  /** Median of the per-round ratios `proxy` ops/s ÷ predixy ops/s. */
+  readonly peerRatio: (proxy: ProxyId) => number | undefined
+  readonly failedRuns: number
+  readonly runs: number
+  /** How many runs got a note of each kind. */
+  readonly noteKinds: Map<string, number>
+}
 
 function countKinds (runs: readonly RunRecord[]): Map<string, number> {
   const kinds = new Map<string, number>()
@@ -38,106 +67,127 @@ function countKinds (runs: readonly RunRecord[]): Map<string, number> {
   return kinds
 }
 
-/** The per-workload medians the summary and RESULTS.md use. */
-export interface WorkloadSummary {
-  readonly workload: Workload
-  readonly ratio?: number
-  readonly ratioRange?: [number, number]
-  readonly slotgateRps?: number
-  readonly directRps?: number
-  readonly cpuMicros?: number
-  readonly p50: [number | undefined, number | undefined]
-  readonly p99: [number | undefined, number | undefined]
-  readonly rssKib?: number
-  readonly backendPerRequest?: number
-  /** Median share of the CPU used by processes outside the bench: slotgate runs, direct runs. */
-  readonly foreignShare: [number | undefined, number | undefined]
-  readonly failedRuns: number
-  /** How many runs got a note of each kind. */
-  readonly noteKinds: Map<string, number>
-  readonly rounds: number
-}
-
-/** Medians over rounds of one workload's runs. */
+/** Medians over rounds of one workload's runs, per target. */
 export function summarize (workload: Workload, runs: readonly RunRecord[]): WorkloadSummary {
-  const rounds = [...new Set(runs.map(r => r.round))].sort((a, b) => a - b)
-  const s = rounds.map(round => pick(runs, round, 'slotgate'))
-  const d = rounds.map(round => pick(runs, round, 'direct'))
-  const ratios = rounds.map((_, i) => ratio(s[i], d[i]))
+  const rounds = roundsOf(runs)
+  const targets = new Map<Target, TargetSummary>()
+  for (const target of new Set(runs.map(r => r.target))) {
+    const mine = rounds.map(round => pick(runs, round, target))
+    const ratios = rounds.map((round, i) => ratio(mine[i], pick(runs, round, 'direct')))
+    targets.set(target, {
+      rps: median(mine.map(r => ok(r, x => x.outcome.rps))),
+      ratio: median(ratios),
+      ratioRange: range(ratios),
+      cpuMicros: median(mine.map(r => ok(r, x => x.cpuMicrosPerRequest))),
+      p50: median(mine.map(r => ok(r, x => x.outcome.p50Ms))),
+      p99: median(mine.map(r => ok(r, x => x.outcome.p99Ms))),
+      rssKib: median(mine.map(r => r?.rssKib)),
+      backendPerRequest: median(mine.map(r => ok(r, x => x.backendCalls === undefined ? undefined : x.backendCalls / x.workload.requests))),
+      foreignShare: median(mine.map(r => r?.foreignCpuShare))
+    })
+  }
   return {
     workload,
-    ratio: median(ratios),
-    ratioRange: range(ratios),
-    slotgateRps: median(s.map(r => ok(r, x => x.outcome.rps))),
-    directRps: median(d.map(r => ok(r, x => x.outcome.rps))),
-    cpuMicros: median(s.map(r => ok(r, x => x.cpuMicrosPerRequest))),
-    p50: [median(s.map(r => ok(r, x => x.outcome.p50Ms))), median(d.map(r => ok(r, x => x.outcome.p50Ms)))],
-    p99: [median(s.map(r => ok(r, x => x.outcome.p99Ms))), median(d.map(r => ok(r, x => x.outcome.p99Ms)))],
-    rssKib: median(s.map(r => r?.rssKib)),
-    backendPerRequest: median(s.map(r => ok(r, x => x.backendCalls === undefined ? undefined : x.backendCalls / x.workload.requests))),
-    foreignShare: [median(s.map(r => r?.foreignCpuShare)), median(d.map(r => r?.foreignCpuShare))],
+    targets,
+    peerRatio: proxy => median(rounds.map(round => ratio(pick(runs, round, proxy), pick(runs, round, 'predixy')))),
     failedRuns: runs.filter(r => !succeeded(r)).length,
-    noteKinds: countKinds(runs),
-    rounds: rounds.length
+    runs: runs.length,
+    noteKinds: countKinds(runs)
   }
 }
 
-/** One table for one workload: a row per round, then the medians. */
-export function workloadTable (workload: Workload, runs: readonly RunRecord[]): string {
-  const ref = workload.comparable ? '' : REF
-  const headers = ['round', 'direct ops/s', 'slotgate ops/s', 'ratio', 'direct p50/p99 ms', 'slotgate p50/p99 ms', 'CPU µs/req', 'RSS MiB', 'backend/req', 'other CPU % s/d', 'notes']
+/** One table for one workload: a row per round and target, then the medians per target. */
+export function workloadTable (workload: Workload, runs: readonly RunRecord[], names: Readonly<Record<Target, string>> = TARGET_NAMES): string {
+  const ref = (target: Target): string => target === 'direct' && !workload.comparable ? REF : ''
+  const headers = ['round', 'target', 'ops/s', 'ratio to direct', 'p50 / p99 ms', 'CPU µs/req', 'RSS MiB', 'backend/req', 'other CPU %', 'notes']
   const rows: string[][] = []
-  const rounds = [...new Set(runs.map(r => r.round))].sort((a, b) => a - b)
-  for (const round of rounds) {
-    const s = pick(runs, round, 'slotgate')
-    const d = pick(runs, round, 'direct')
-    // 'noisy' has its own column here.
-    const notesOf = (run: RunRecord | undefined, who: string): string[] => run === undefined ? [] : runNotes(run).filter(n => n.kind !== 'noisy').map(n => `${who} ${n.text}`)
-    const notes = [...notesOf(s, 'slotgate'), ...notesOf(d, 'direct')]
-    rows.push([
-      String(round),
-      `${ops(ok(d, x => x.outcome.rps))}${ref}`,
-      ops(ok(s, x => x.outcome.rps)),
-      `${fixed(ratio(s, d), 2)}${ref}`,
-      `${ms(ok(d, x => x.outcome.p50Ms))} / ${ms(ok(d, x => x.outcome.p99Ms))}${ref}`,
-      `${ms(ok(s, x => x.outcome.p50Ms))} / ${ms(ok(s, x => x.outcome.p99Ms))}`,
-      fixed(ok(s, x => x.cpuMicrosPerRequest), 1),
-      mib(s?.rssKib),
-      fixed(ok(s, x => x.backendCalls === undefined ? undefined : x.backendCalls / workload.requests), 3),
-      `${pct(s?.foreignCpuShare)} / ${pct(d?.foreignCpuShare)}`,
-      notes.join('; ')
-    ])
+  for (const round of roundsOf(runs)) {
+    for (const run of runs.filter(r => r.round === round)) {
+      const t = run.target
+      rows.push([String(round), names[t], `${ops(ok(run, x => x.outcome.rps))}${ref(t)}`, t === 'direct' ? '' : fixed(ratio(run, pick(runs, round, 'direct')), 2),
+        `${ms(ok(run, x => x.outcome.p50Ms))} / ${ms(ok(run, x => x.outcome.p99Ms))}${ref(t)}`,
+        fixed(ok(run, x => x.cpuMicrosPerRequest), 1), mib(run.rssKib),
+        fixed(ok(run, x => x.backendCalls === undefined ? undefined : x.backendCalls / workload.requests), 3), pct(run.foreignCpuShare),
+        // 'noisy' has its own column here.
+        runNotes(run).filter(n => n.kind !== 'noisy').map(n => n.text).join('; ')])
+    }
   }
   const m = summarize(workload, runs)
-  rows.push(['median', `${ops(m.directRps)}${ref}`, ops(m.slotgateRps), `${fixed(m.ratio, 2)}${ref}`,
-    `${ms(m.p50[1])} / ${ms(m.p99[1])}${ref}`, `${ms(m.p50[0])} / ${ms(m.p99[0])}`, fixed(m.cpuMicros, 1), mib(m.rssKib), fixed(m.backendPerRequest, 3),
-    `${pct(m.foreignShare[0])} / ${pct(m.foreignShare[1])}`,
-    m.failedRuns > 0 ? `${m.failedRuns} failed run(s) left out` : ''])
+  // With one round the medians are that round again.
+  for (const [t, s] of roundsOf(runs).length > 1 ? m.targets : []) {
+    rows.push(['median', names[t], `${ops(s.rps)}${ref(t)}`, t === 'direct' ? '' : fixed(s.ratio, 2), `${ms(s.p50)} / ${ms(s.p99)}${ref(t)}`,
+      fixed(s.cpuMicros, 1), mib(s.rssKib), fixed(s.backendPerRequest, 3), pct(s.foreignShare), ''])
+  }
   const footnote = workload.comparable
     ? ''
-    : `\n${REF} direct runs use --cluster, which puts all 10 keys of a command in one slot ({tag}): a reference, not the same work (slotgate splits over ~10 slots on every master), so the ratio is to that reference.`
-  return `### ${workload.title} (${workload.requests.toLocaleString('en-US')} requests)\n\n${markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'])}${footnote}`
+    : `\n\n${REF} direct runs use --cluster, which puts all 10 keys of a command in one slot ({tag}): a reference, not the same work (the proxies split over ~10 slots on every master), so ratios to direct are to that reference; slotgate/predixy is like for like.`
+  const failed = m.failedRuns > 0 ? `\n\n${m.failedRuns} failed run(s) left out of the medians.` : ''
+  return `#### ${workload.title} (${workload.requests.toLocaleString('en-US')} requests)\n\n${markdownTable(headers, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'])}${footnote}${failed}`
 }
 
-/** The final table: one row per workload, medians over rounds. */
-export function summaryTable (summaries: readonly WorkloadSummary[], probes: ReadonlyMap<string, ProbeResult>): string {
-  const headers = ['workload', 'ratio', 'ratio range', 'CPU µs/req', 'C++ peer (issue #8)', 'p50 slotgate / direct', 'p99 slotgate / direct', 'slotgate ops/s', 'notes']
+/** One row of a method's summary: a workload through slotgate (or its multi-process form). */
+function summaryRow (m: WorkloadSummary, proxy: ProxyId, title: string, judged: Verdict, probes: ReadonlyMap<string, ProbeResult>): string[] {
+  const w = m.workload
+  const ref = w.comparable ? '' : REF
+  const s = m.targets.get(proxy)
+  const p = m.targets.get('predixy')
+  const d = m.targets.get('direct')
+  const notes: string[] = []
+  if (m.failedRuns > 0) notes.push(`FAILED: ${m.failedRuns} of ${m.runs} runs`)
+  const kinds = [...m.noteKinds].map(([kind, n]) => `${kind} ×${n}`).join(', ')
+  if (kinds !== '') notes.push(`runs with notes: ${kinds}`)
+  const probe = probes.get(w.backend.name.toUpperCase())
+  if (proxy === 'slotgate' && probe !== undefined && (errorRate(probe) > 0 || probe.wrong > 0)) notes.push(`probe: ${probeLine(probe)}`)
+  return [title, `${ops(d?.rps)}${ref}`, ops(s?.rps), `${fixed(s?.ratio, 2)}${ref}`, `${fixed(p?.ratio, 2)}${ref}`, fixed(m.peerRatio(proxy), 2),
+    `${fixed(s?.cpuMicros, 1)} / ${fixed(p?.cpuMicros, 1)}`, `${ms(s?.p50)} / ${ms(p?.p50)} / ${ms(d?.p50)}${ref}`, judged.goal, judged.met, notes.join('; ')]
+}
+
+/**
+ * A method's summary table: one row per workload with the ratios to direct, slotgate/predixy,
+ * CPU per request of both, p50s, and the goal with its verdict; then the `--workers` rows
+ * (ops/s and CPU, to show multi-core scaling; no goal).
+ */
+export function summaryTable (summaries: readonly WorkloadSummary[], probes: ReadonlyMap<string, ProbeResult>, workersName?: string): string {
+  const headers = ['workload', 'direct ops/s', 'slotgate ops/s', 'slotgate/direct', 'predixy/direct', 'slotgate/predixy', 'CPU µs/req s / p', 'p50 ms s / p / d', 'goal', 'met', 'notes']
   const rows = summaries.map(m => {
-    const w = m.workload
-    const notes: string[] = []
-    if (m.failedRuns > 0) notes.push(`FAILED: ${m.failedRuns} of ${2 * m.rounds} runs`)
-    const kinds = [...m.noteKinds].map(([kind, n]) => `${kind} ×${n}`).join(', ')
-    if (kinds !== '') notes.push(`runs with notes: ${kinds}`)
-    const probe = probes.get(w.backend.name.toUpperCase())
-    if (probe !== undefined && (errorRate(probe) > 0 || probe.wrong > 0)) notes.push(`probe: ${probeLine(probe)}`)
-    if (!w.comparable) notes.push(`${REF} ratio to --cluster's single-slot ${w.backend.name.toUpperCase()}`)
-    const ref = w.comparable ? '' : REF
-    return [w.title, `${fixed(m.ratio, 2)}${ref}`,
-      m.ratioRange === undefined ? '—' : `${m.ratioRange[0].toFixed(2)}–${m.ratioRange[1].toFixed(2)}`,
-      fixed(m.cpuMicros, 1), w.peer, `${ms(m.p50[0])} / ${ms(m.p50[1])}${ref} ms`, `${ms(m.p99[0])} / ${ms(m.p99[1])}${ref} ms`,
-      ops(m.slotgateRps), notes.join('; ')]
+    const s = m.targets.get('slotgate')
+    const hasPeer = m.targets.has('predixy')
+    const judged = judgeRow({ peerRatio: m.peerRatio('slotgate'), cpuSlotgate: s?.cpuMicros, cpuPredixy: m.targets.get('predixy')?.cpuMicros, p50: s?.p50, latency: m.workload.latency }, hasPeer)
+    return summaryRow(m, 'slotgate', m.workload.title, judged, probes)
   })
-  return markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'])
+  for (const m of summaries.filter(x => x.targets.has('slotgate-workers'))) {
+    rows.push(summaryRow(m, 'slotgate-workers', `${m.workload.title}, ${workersName ?? 'slotgate --workers N'}`, { goal: '— (scaling)', met: '—' }, probes))
+  }
+  return markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'left'])
+}
+
+/** RSS readings of one proxy over the bench, KiB. */
+export interface MemoryFigures {
+  readonly idle?: number
+  /** Highest RSS right after any run. */
+  readonly peakAfterRun?: number
+  /** After the last round, before the crowd. */
+  readonly end?: number
+  /** With 1,000 clients connected and idle, then the highest reading while a load ran beside them. */
+  readonly crowdConnected?: number
+  readonly crowdUnderLoad?: number
+}
+
+/** slotgate's and predixy's RSS side by side, with slotgate's goals. */
+export function memoryTable (slotgate: MemoryFigures, predixy: MemoryFigures | undefined, crowdClients: number): string {
+  const hasPeer = predixy !== undefined
+  const idle = judgeRss(slotgate.idle, MAX_IDLE_RSS_KIB, hasPeer)
+  const crowd = judgeRss(slotgate.crowdUnderLoad, MAX_CROWD_RSS_KIB, hasPeer)
+  const none = { goal: '', met: '' }
+  const clients = crowdClients.toLocaleString('en-US')
+  const row = (label: string, key: keyof MemoryFigures, v: Verdict): string[] => [label, mib(slotgate[key]), mib(predixy?.[key]), v.goal, v.met]
+  return markdownTable(['RSS', 'slotgate MiB', 'predixy MiB', 'goal', 'met'], [
+    row('idle, before the warm-up', 'idle', idle),
+    row('peak right after a run', 'peakAfterRun', none),
+    row('after the last round', 'end', none),
+    row(`${clients} clients connected, idle`, 'crowdConnected', none),
+    row(`${clients} clients connected, under load (peak)`, 'crowdUnderLoad', crowd)
+  ], ['left', 'right', 'right', 'left', 'left'])
 }
 
 /** One line about a multi-key probe: error rate by kind, wrong answers. */

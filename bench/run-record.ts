@@ -1,8 +1,11 @@
 import type { BenchOutcome } from './redis-benchmark.js'
 import type { Workload } from './workloads.js'
 
-/** Where a run sent its requests. */
-export type Target = 'slotgate' | 'direct'
+/** A proxy the bench measures: slotgate as shipped, the C++ peer, slotgate with `--workers`. */
+export type ProxyId = 'slotgate' | 'predixy' | 'slotgate-workers'
+
+/** Where a run sent its requests: straight at the cluster, or through a proxy. */
+export type Target = 'direct' | ProxyId
 
 /** One redis-benchmark invocation and what was measured around it. */
 export interface RunRecord {
@@ -12,9 +15,9 @@ export interface RunRecord {
   readonly outcome: BenchOutcome
   /** Backend calls of the workload's command the cluster counted during the run. */
   readonly backendCalls?: number
-  /** slotgate runs: Δ(utime+stime) of the slotgate process per request, µs. */
+  /** Proxy runs: Δ(utime+stime) of the proxy's processes per request, µs. */
   readonly cpuMicrosPerRequest?: number
-  /** slotgate runs: slotgate's VmRSS right after the run, KiB. */
+  /** Proxy runs: the proxy's VmRSS right after the run (process tree summed), KiB. */
   readonly rssKib?: number
   /** Share of the machine's CPU that processes outside the bench used during the run, 0..1. */
   readonly foreignCpuShare?: number
@@ -49,6 +52,11 @@ export function countMismatch (run: RunRecord): boolean {
   return succeeded(run) && !run.workload.multiKey && run.backendCalls !== undefined && run.backendCalls !== run.workload.requests
 }
 
+/** redis-benchmark runs with threads (and so with the end tick) for this run's target. */
+function threaded (run: RunRecord): boolean {
+  return run.target === 'direct' || run.workload.method.clientThreads !== undefined
+}
+
 /** What kind of trouble a note is about (the summary counts them by kind). */
 export type NoteKind = 'timeout' | 'exit' | 'error' | 'no result' | 'count' | 'stall' | 'short run' | 'noisy' | 'output'
 
@@ -70,7 +78,7 @@ export function runNotes (run: RunRecord): RunNote[] {
   if (countMismatch(run)) add('count', `COUNT: cluster ran ${run.backendCalls} ${run.workload.backend.name.toUpperCase()} for ${run.workload.requests} requests`)
   if (o.maxMs !== undefined && o.maxMs >= STALL_MS) add('stall', `stall: max latency ${o.maxMs.toFixed(0)} ms`)
   const elapsed = elapsedMs(run)
-  if (succeeded(run) && elapsed !== undefined && elapsed < SHORT_RUN_MS) {
+  if (succeeded(run) && threaded(run) && elapsed !== undefined && elapsed < SHORT_RUN_MS) {
     add('short run', `short run (${(elapsed / 1000).toFixed(2)} s): ops/s up to ${(END_TICK_MS / elapsed * 100).toFixed(0)}% low`)
   }
   if (run.foreignCpuShare !== undefined && run.foreignCpuShare > NOISY_SHARE) add('noisy', `noisy: other processes used ${(run.foreignCpuShare * 100).toFixed(0)}% of the CPU`)
