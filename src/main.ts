@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { ControlPlane } from './cluster/control-plane.js'
 import { BlockingLinkPool } from './cluster/blocking-link-pool.js'
 import { DedicatedLinks } from './cluster/dedicated-links.js'
+import { ReplicationOffsets } from './cluster/replication-offsets.js'
 import { LinkPool } from './cluster/link-pool.js'
 import { RequestDispatcher } from './cluster/request-dispatcher.js'
 import { Topology } from './cluster/topology.js'
@@ -152,6 +153,8 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     blocking,
     dedicated,
     commandTimeoutMs: config.commandTimeoutMs,
+    slowCommandTimeoutMs: config.slowCommandTimeoutMs,
+    replication: new ReplicationOffsets(control),
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(),
     auth: new Authenticator(config.requirepass, config.usersFile),
@@ -170,6 +173,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     },
     maxPendingRequests: config.maxPendingRequests,
     requestRefresh () { refresher.request('link-lost') },
+    async refreshTopology () { await refresher.refreshNow('manual') },
     clients: () => server.sessions(),
     observer: metrics?.commands ?? null,
     onProtocolError (detail) {

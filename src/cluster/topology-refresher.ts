@@ -99,6 +99,7 @@ export class TopologyRefresher {
     const candidates = this.candidates()
     const views: ClusterView[] = []
     const errors: string[] = []
+    const askedAt = performance.now()
     // Decide once every node answered, or shortly after the first answer: a frozen node must
     // not hold every refresh up for a whole command timeout.
     await new Promise<void>(resolve => {
@@ -126,12 +127,12 @@ export class TopologyRefresher {
     }
     void this.checkReplicaLinks()
     const signature = viewSignature(best)
-    if (signature === this.lastView) {
+    if (signature === this.lastView && this.topology.epoch !== -1) {
       this.observer.onRefresh(trigger, 'unchanged', best.source)
       return true
     }
     this.lastView = signature
-    this.topology.apply(best)
+    this.topology.apply(best, askedAt)
     this.observer.onRefresh(trigger, 'updated', best.source)
     return true
   }

@@ -27,6 +27,16 @@ export class Topology {
   private readonly listeners: (() => void)[] = []
   /** Replicas whose own link to their master is down (INFO replication): they serve stale data. */
   private readonly laggingReplicas = new Set<NodeAddress>()
+  /** performance.now() when each slot was last set by a MOVED (0: never): newer than a view asked for before. */
+  private readonly movedAt = new Float64Array(SLOT_COUNT)
+  /** The applied view's highest config epoch; -1 while a MOVED changed the map since (the epoch is unknown). */
+  private epochValue = -1
+
+  /**
+   * The cluster's config epoch as of the last applied view: it grows with every slot move
+   * and failover. -1 until a view is applied, and again after a MOVED until the next one.
+   */
+  get epoch (): number { return this.epochValue }
 
   /** Records whether a replica's replication link is up; reads skip replicas whose link is down. */
   setReplicaLinkUp (replica: NodeAddress, up: boolean): void {
@@ -85,8 +95,12 @@ export class Topology {
     if (i !== -1) this.listeners.splice(i, 1)
   }
 
-  /** Replaces the map with `view` (chosen by chooseView). */
-  apply (view: ClusterView): void {
+  /**
+   * Replaces the map with `view` (chosen by chooseView). `askedAt` (performance.now() when
+   * the nodes were asked) keeps slots learnt from a MOVED after that moment: the view is older
+   * than what the redirect said.
+   */
+  apply (view: ClusterView, askedAt = Number.POSITIVE_INFINITY): void {
     const byId = new Map(view.nodes.map(n => [n.id, n]))
     const shardById = new Map<string, Shard>()
     for (const n of view.nodes) {
@@ -108,7 +122,7 @@ export class Topology {
     // an empty answer" applies slot by slot too.
     const kept = new Set<Shard>()
     for (let s = 0; s < SLOT_COUNT; s++) {
-      const owner = next[s] ?? this.slots[s]
+      const owner = this.movedAt[s] > askedAt ? this.slots[s] : next[s] ?? this.slots[s]
       this.slots[s] = owner
       if (owner !== undefined) kept.add(owner)
     }
@@ -116,6 +130,9 @@ export class Topology {
     this.shards = [...kept]
     this.knownNodes = new Set(view.nodes.filter(n => !n.unusable).map(n => n.address))
     for (const shard of kept) this.knownNodes.add(shard.master)
+    let newerMoves = false
+    for (let s = 0; s < SLOT_COUNT && !newerMoves; s++) newerMoves = this.movedAt[s] > askedAt
+    this.epochValue = newerMoves ? -1 : view.maxEpoch
     this.changed()
   }
 
@@ -125,6 +142,8 @@ export class Topology {
    */
   moveSlot (slot: number, node: NodeAddress): void {
     if (this.slots[slot]?.master === node) return
+    this.movedAt[slot] = performance.now()
+    this.epochValue = -1
     let shard = this.shards.find(s => s.master === node)
     if (shard === undefined) {
       shard = { master: node, replicas: [], masterFailing: false }

@@ -45,6 +45,7 @@ export interface SlotgateConfig {
   retryBackoffMs: number;
   maxClients: number;
   maxDedicatedLinks: number;
+  slowCommandTimeoutMs: number;
   maxDedicatedLinksPerClient: number;
   clientIdleTimeoutMs: number;
   tcpKeepAliveMs: number;
@@ -258,6 +259,14 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     default: DEFAULT_DENIED_COMMANDS,
     env: 'SLOTGATE_DENY_COMMANDS',
     arg: 'deny-commands',
+  },
+  slowCommandTimeoutMs: {
+    doc: 'How long a node may take to answer a command that can legitimately run long (KEYS, FLUSHALL, EVAL/FCALL, SCRIPT LOAD, FUNCTION LOAD, SORT, MIGRATE, the *STORE set operations) instead of commandTimeoutMs. Meanwhile the node is busy, not frozen: its links are not recycled, and other requests to it wait as they would on the node.',
+    format: FORMAT.int,
+    min: 1,
+    default: 60000,
+    env: 'SLOTGATE_SLOW_COMMAND_TIMEOUT_MS',
+    arg: 'slow-command-timeout-ms',
   },
   maxDedicatedLinks: {
     doc: 'Most cluster connections that clients own alone, all clients together: a WATCH and its transaction, Pub/Sub (one per master a subscriber uses), a blocked command (BLPOP, XREAD BLOCK, ...; idle ones are kept for reuse and count too). State on a connection cannot be shared, and a blocked one must not hold up the shared ones. Beyond it such a command gets an error asking to retry; keep it well under the nodes\' maxclients.',

@@ -23,8 +23,10 @@ export class ClientState implements ClientContext {
   replyMode: ReplyMode = 'on'
   /** The last command's table name, for CLIENT LIST's `cmd=`. */
   lastCommand = 'NULL'
-  /** Slot of this client's last write, for WAIT (-1 before any). */
-  lastWriteSlot = -1
+  /** Slots this client wrote to (WAIT counts their masters' replicas); at most every slot. */
+  readonly writtenSlots = new Set<number>()
+  /** Nodes that ran this client's keyless writes (a keyless script, a broadcast FLUSHALL). */
+  readonly writtenNodes = new Set<string>()
   /**
    * Set by QUIT and CLIENT KILL of itself: the session reads no more commands and closes the
    * connection after the reply that set it.

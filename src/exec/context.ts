@@ -10,6 +10,7 @@ import type { CommandTable } from '../commands/command-table.js'
 import type { ScriptCache } from '../commands/script-cache.js'
 import type { InfoSource } from './info.js'
 import type { ReplySink } from './queue-entry.js'
+import type { ReplicationState } from '../cluster/replication-offsets.js'
 
 /**
  * What plan handlers work with: the cluster side (dispatcher, topology, pools), the script
@@ -33,13 +34,25 @@ export interface ExecContext {
   readonly maxRedirects: number
   /** How long a node may take to answer (the link's backend timeout). */
   readonly commandTimeoutMs: number
+  /** The same for commands that may run long (see slow-commands.ts). */
+  readonly slowCommandTimeoutMs: number
   readonly seeds: readonly NodeAddress[]
   /** Connect timeout and backend credentials for dedicated links. */
   readonly linkDefaults: Omit<LinkOptions, 'protocol' | 'readOnly'>
+  /** Masters' replication offsets, for WAIT. */
+  readonly replication: ReplicationSource
   /** Asks for a topology refresh soon (debounced). */
   requestRefresh (): void
+  /** Refreshes the topology now (joining one under way). */
+  refreshTopology (): Promise<void>
   /** Every connected client (CLIENT LIST / KILL). */
   clients (): Iterable<ClientView>
+}
+
+/** What WAIT reads (ReplicationOffsets, over the control plane). */
+export interface ReplicationSource {
+  read (master: NodeAddress): Promise<ReplicationState>
+  nudge (master: NodeAddress, replicas: number): Promise<void>
 }
 
 /**
@@ -53,6 +66,9 @@ export interface ClientContext {
   readonly protocol: 2 | 3
   /** Commands blocked on a node for this client: given up at once when it leaves. */
   readonly blocked: Set<{ abandon (): void }>
+  /** Slots and keyless targets this client wrote to (WAIT). */
+  readonly writtenSlots: Set<number>
+  readonly writtenNodes: Set<NodeAddress>
 }
 
 /** What CLIENT LIST / INFO / KILL know about a client connection of slotgate's. */

@@ -1,6 +1,7 @@
 import { BackendRequest, ReadFrom } from '../cluster/backend-request.js'
 import { isReadOnly } from '../commands/command-spec.js'
 import type { RoutePlan } from '../commands/router.js'
+import { isSlowCommand } from '../commands/slow-commands.js'
 import { splitBySlot } from '../commands/split-command.js'
 import { arrayReply, bulkReply, errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
@@ -44,8 +45,9 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
       const req = new BackendRequest(args, plan.slot, plan.readOnly, sink)
       req.protocol = client.protocol
       req.wire = wire
+      if (isSlowCommand(plan.spec)) req.timeoutMs = ctx.slowCommandTimeoutMs
       if (plan.readOnly) req.readFrom = readFrom(client)
-      else client.lastWriteSlot = plan.slot
+      else client.writtenSlots.add(plan.slot)
       sink.push(req)
       ctx.dispatcher.send(req)
       return
@@ -54,6 +56,8 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
       const target = anyMaster(client)
       const req = new BackendRequest(args, -1, plan.readOnly, sink, target)
       req.protocol = client.protocol
+      if (isSlowCommand(plan.spec)) req.timeoutMs = ctx.slowCommandTimeoutMs
+      if (!plan.readOnly && target !== null) client.writtenNodes.add(target)
       sink.push(req)
       if (target === null) { req.reply = errorReply(ReplyStrings.notReady); sink.onRequestDone(req) } else ctx.dispatcher.send(req)
       return
@@ -72,6 +76,7 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
     }
     case 'split': {
       const parts = splitBySlot(args, plan.keys, plan.slots, plan.spec.name === 'mset')
+      if (!plan.readOnly) for (const s of plan.slots) client.writtenSlots.add(s)
       const fan = new FanOutRequest(sink, plan.merge, parts,
         plan.readOnly, client.protocol, plan.keys.length, plan.readOnly ? readFrom(client) : ReadFrom.master)
       sink.push(fan)
@@ -81,19 +86,22 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
     case 'broadcast': {
       const nodes = plan.allNodes ? ctx.topology.nodes() : ctx.topology.masters()
       if (nodes.length === 0) { sink.push(new LocalReply(errorReply(ReplyStrings.notReady))); return }
+      if (!plan.readOnly) for (const n of nodes) client.writtenNodes.add(n)
       const fan = new FanOutRequest(sink, plan.merge, nodes.map(node => ({ args, slot: -1, node })), plan.readOnly, client.protocol)
+      if (isSlowCommand(plan.spec)) fan.timeoutMs(ctx.slowCommandTimeoutMs)
       sink.push(fan)
       fan.start(ctx.dispatcher)
       return
     }
     case 'scan': {
-      const scan = new ScanRequest(sink, args, ctx.topology, client.protocol)
+      const scan = new ScanRequest(client, args)
       sink.push(scan)
-      scan.start(ctx.dispatcher)
+      scan.start()
       return
     }
     case 'blocking': {
       const b = new BlockingRequest(client, args, plan.slot, isReadOnly(plan.spec))
+      if (!isReadOnly(plan.spec)) client.writtenSlots.add(plan.slot)
       client.blocked.add(b)
       sink.push(b)
       b.start()

@@ -55,6 +55,11 @@ export class FanOutRequest implements RequestOwner {
 
   get closed (): boolean { return this.owner.closed }
 
+  /** Gives every part its own reply time (a slow command's). */
+  timeoutMs (ms: number): void {
+    for (const req of this.parts) req.timeoutMs = ms
+  }
+
   /** Sends every part. */
   start (dispatcher: RequestDispatcher): void {
     for (const req of this.parts) dispatcher.send(req)

@@ -19,6 +19,8 @@ export class EvalShaRequest implements RequestOwner {
   constructor (private readonly client: ClientContext, args: Buffer[], slot: number, readOnly: boolean, target: NodeAddress | null) {
     this.req = new BackendRequest(args, slot, readOnly, this, target)
     this.req.protocol = client.protocol
+    // A script runs until it ends or is killed: its own reply time (see slow-commands.ts).
+    this.req.timeoutMs = client.ctx.slowCommandTimeoutMs
   }
 
   /** The client's lane, so these requests keep its order on a node's links. */

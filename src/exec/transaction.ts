@@ -165,6 +165,8 @@ class TransactionBlock implements RequestOwner, QueueEntry {
       return
     }
     const target = this.slot >= 0 ? null : anyMaster(this.client)
+    if (this.slot >= 0) this.client.writtenSlots.add(this.slot)
+    else if (target !== null) this.client.writtenNodes.add(target)
     const req = new BackendRequest([Buffer.from('EXEC')], this.slot, false, this, target, new CommandBudget())
     req.protocol = this.client.protocol
     req.replyCount = remote.length + 2

@@ -40,6 +40,7 @@ t.test('defaults', async (t) => {
     maxClients: 10000,
     denyCommands: DEFAULT_DENIED_COMMANDS,
     maxDedicatedLinks: 1000,
+    slowCommandTimeoutMs: 60000,
     maxDedicatedLinksPerClient: 32,
     clientIdleTimeoutMs: 0,
     tcpKeepAliveMs: 300000,

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { keySlot } from '../../src/cluster/key-slot.js'
 import { Redis } from 'ioredis'
 import { CommandTable } from '../../src/commands/command-table.js'
 import { CommandPolicy } from '../../src/commands/command-policy.js'
@@ -184,7 +185,8 @@ const ANY_NODE: ReadonlyArray<readonly [string[], Summary]> = [
   [['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'], ['any-node', false, 'evalsha']],
   [['FCALL', 'f', '0'], ['any-node', false, 'fcall']],
   [['FCALL_RO', 'f', '0'], ['any-node', true, 'fcall_ro']],
-  [['PUBLISH', 'news', 'hi'], ['any-node', false, 'publish']],
+  // PUBLISH of a keyevent channel: every master has its own events, so any of them.
+  [['PUBLISH', '__keyevent@0__:del', 'k'], ['any-node', false, 'publish']],
   [['CONFIG', 'GET', 'maxmemory'], ['any-node', false, 'config|get']],
   // malformed numkeys: the node answers with its own error
   [['EVAL', 'return 1', 'notanumber'], ['any-node', false, 'eval']],
@@ -192,6 +194,13 @@ const ANY_NODE: ReadonlyArray<readonly [string[], Summary]> = [
   [['EVAL', 'return 1', '-1', 'k'], ['any-node', false, 'eval']],
   [['EVAL_RO', 'return 1', 'x'], ['any-node', true, 'eval_ro']],
   [['ZUNIONSTORE', 'd', 'x', 'a'], ['any-node', false, 'zunionstore']]
+]
+
+// PUBLISH goes to its channel's home master, where slotgate's subscribers of it are, so the
+// count is one node's: the channel name's slot, or the key's for a keyspace channel.
+const PUBLISH: ReadonlyArray<readonly [string[], Summary]> = [
+  [['PUBLISH', 'news', 'hi'], ['single', keySlot(Buffer.from('news')), false, 'publish']],
+  [['PUBLISH', '__keyspace@0__:user:1', 'x'], ['single', keySlot(Buffer.from('user:1')), false, 'publish']]
 ]
 
 // Keyless commands about the whole keyspace go to every master (CONFIG SET to every node).
@@ -229,6 +238,7 @@ const GROUPS: ReadonlyArray<readonly [string, ReadonlyArray<readonly [string[], 
   ['session', SESSION],
   ['blocking', BLOCKING],
   ['any node', ANY_NODE],
+  ['publish', PUBLISH],
   ['broadcast', BROADCAST],
   ['not supported', UNSUPPORTED],
   ['Redis\' own errors', REDIS_ERRORS.map(([words, error]) => [words, ['reject', error]] as const)]
