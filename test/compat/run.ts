@@ -96,8 +96,15 @@ async function main (): Promise<void> {
   const header = `${mode} — ${began.toISOString().slice(0, 10)}, slotgate ${commit}, Redis ${sourceVersion} tests, redis-server ${localVersion ?? '?'}`
   await writeFile(join(outDir, 'summary.md'), `${header}\n\n${table}\n\n${failures}\n`)
   await writeFile(join(outDir, 'summary.json'), JSON.stringify({
-    mode, date: began.toISOString(), commit, redisSource: sourceVersion, redisServer: localVersion ?? null,
-    deniedTags: DENIED_TAGS, fileTimeoutSeconds: options.limitSeconds, totals: totals(results), results
+    mode,
+    date: began.toISOString(),
+    commit,
+    redisSource: sourceVersion,
+    redisServer: localVersion ?? null,
+    deniedTags: DENIED_TAGS,
+    fileTimeoutSeconds: options.limitSeconds,
+    totals: totals(results),
+    results
   }, null, 2) + '\n')
   process.stdout.write(`\n${header}\n\n${table}\n\n${failures}${failures === '' ? '' : '\n'}\nlogs and summary.json in ${outDir}\n`)
 }

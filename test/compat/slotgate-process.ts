@@ -77,4 +77,3 @@ export class SlotgateProcess {
     this.#forget()
   }
 }
-
