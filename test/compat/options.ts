@@ -12,6 +12,8 @@ export interface CompatOptions {
   readonly limitSeconds: number
   /** Parent folder of the run's results folder. */
   readonly outBase: string
+  /** Test names (or `/regexp`) passed on as `--skiptest`: to see what an exception hides. */
+  readonly skipTests: readonly string[]
   readonly help: boolean
 }
 
@@ -30,6 +32,8 @@ ok/err/exception/aborted per file.
   --files a,b       only these files (e.g. unit/multi,unit/type/list); default the 18 of docs/compat.md
   --direct          against a plain redis-server (no cluster, no slotgate): the reference
   --file-timeout S  seconds a file may run before it is killed and counted as aborted (default 300)
+  --skip-test T     skip the test named T (or matching /regexp), repeatable: to look past a test
+                    that aborts its file; runs with it are not comparable to the baseline
   --out DIR         where the results folder goes (default $COMPAT_OUT, else /work/scratch/compat-results
                     when /work/scratch exists, else <tmpdir>/slotgate-compat)
   --help            this text
@@ -48,6 +52,7 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv, s
   let limitSeconds = 300
   let outBase: string | undefined
   let help = false
+  const skipTests: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const value = (): string => {
@@ -64,8 +69,9 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv, s
       limitSeconds = Number(raw)
       if (!Number.isInteger(limitSeconds) || limitSeconds < 1) throw new UsageError(`--file-timeout needs a whole number of seconds >= 1, got ${raw}`)
     } else if (arg === '--out') outBase = value()
+    else if (arg === '--skip-test') skipTests.push(value())
     else if (arg === '--help' || arg === '-h') help = true
     else throw new UsageError(`unknown argument ${arg}`)
   }
-  return { files, direct, limitSeconds, outBase: outBase ?? defaultOutBase(env, scratchExists), help }
+  return { files, direct, limitSeconds, outBase: outBase ?? defaultOutBase(env, scratchExists), skipTests, help }
 }

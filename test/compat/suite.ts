@@ -26,12 +26,13 @@ export const DENIED_TAGS: readonly string[] = [
  * Arguments to `tclsh` (run in the Redis source dir) for one file against `host:port`.
  * `--host/--port` select external-server mode (no server is spawned; each test group starts with
  * FLUSHALL and FUNCTION FLUSH); `--cluster-mode` implies `--singledb` (no SELECT) and skips tests
- * tagged `cluster:skip`; one client, so tests run one after another.
+ * tagged `cluster:skip`; one client, so tests run one after another. Each of `skipTests` (a
+ * test's name, or a regexp starting with `/`) is skipped with `--skiptest`.
  */
-export function tclArgs (host: string, port: number, file: string, deniedTags: readonly string[] = DENIED_TAGS): string[] {
+export function tclArgs (host: string, port: number, file: string, deniedTags: readonly string[] = DENIED_TAGS, skipTests: readonly string[] = []): string[] {
   return [
     'tests/test_helper.tcl', '--host', host, '--port', String(port), '--cluster-mode', '--clients', '1',
-    '--tags', deniedTags.map(t => `-${t}`).join(' '), '--single', file
+    '--tags', deniedTags.map(t => `-${t}`).join(' '), ...skipTests.flatMap(t => ['--skiptest', t]), '--single', file
   ]
 }
 
