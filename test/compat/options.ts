@@ -14,6 +14,8 @@ export interface CompatOptions {
   readonly outBase: string
   /** Test names (or `/regexp`) passed on as `--skiptest`: to see what an exception hides. */
   readonly skipTests: readonly string[]
+  /** Pass `--durable`: a test that throws counts as [err] and the file goes on. */
+  readonly durable: boolean
   readonly help: boolean
 }
 
@@ -32,8 +34,10 @@ ok/err/exception/aborted per file.
   --files a,b       only these files (e.g. unit/multi,unit/type/list); default the 18 of docs/compat.md
   --direct          against a plain redis-server (no cluster, no slotgate): the reference
   --file-timeout S  seconds a file may run before it is killed and counted as aborted (default 300)
-  --skip-test T     skip the test named T (or matching /regexp), repeatable: to look past a test
+  --skip-test T     skip the test named T (a regexp when it starts with /: /^Keyspace), repeatable: to look past a test
                     that aborts its file; runs with it are not comparable to the baseline
+  --durable         a test that throws counts as err and its file goes on (the suite's --durable):
+                    shows what an exception hides; not comparable to the baseline either
   --out DIR         where the results folder goes (default $COMPAT_OUT, else /work/scratch/compat-results
                     when /work/scratch exists, else <tmpdir>/slotgate-compat)
   --help            this text
@@ -49,6 +53,7 @@ export function defaultOutBase (env: NodeJS.ProcessEnv, scratchExists = existsSy
 export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv, scratchExists?: boolean): CompatOptions {
   let files: readonly string[] = DEFAULT_FILES
   let direct = false
+  let durable = false
   let limitSeconds = 300
   let outBase: string | undefined
   let help = false
@@ -64,6 +69,7 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv, s
       files = value().split(',').map(normalizeFile).filter(f => f !== '')
       if (files.length === 0) throw new UsageError('--files needs at least one file')
     } else if (arg === '--direct') direct = true
+    else if (arg === '--durable') durable = true
     else if (arg === '--file-timeout') {
       const raw = value()
       limitSeconds = Number(raw)
@@ -73,5 +79,5 @@ export function parseOptions (argv: readonly string[], env: NodeJS.ProcessEnv, s
     else if (arg === '--help' || arg === '-h') help = true
     else throw new UsageError(`unknown argument ${arg}`)
   }
-  return { files, direct, limitSeconds, outBase: outBase ?? defaultOutBase(env, scratchExists), skipTests, help }
+  return { files, direct, limitSeconds, outBase: outBase ?? defaultOutBase(env, scratchExists), skipTests, durable, help }
 }

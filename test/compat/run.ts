@@ -45,7 +45,7 @@ async function runFiles (options: CompatOptions, redisSrc: string, target: Targe
   const results: FileResult[] = []
   for (const file of options.files) {
     say(`${file} …`)
-    const run = await runTclFile(tclArgs('127.0.0.1', target.port, file, DENIED_TAGS, options.skipTests), redisSrc, options.limitSeconds * 1000, join(outDir, logName(file)))
+    const run = await runTclFile(tclArgs('127.0.0.1', target.port, file, DENIED_TAGS, options.skipTests, options.durable), redisSrc, options.limitSeconds * 1000, join(outDir, logName(file)))
     const outcome = parseTclOutput(run.output)
     const repairs = await target.reset()
     const result: FileResult = { file, outcome, end: run, abortReason: abortReason(outcome, run, options.limitSeconds), repairs }
@@ -92,7 +92,8 @@ async function main (): Promise<void> {
   }
   const table = formatTable(results)
   const failures = formatFailures(results)
-  const skipping = options.skipTests.length > 0 ? `, skipping ${options.skipTests.map(t => `"${t}"`).join(', ')}` : ''
+  const skipping = (options.durable ? ', --durable' : '') +
+    (options.skipTests.length > 0 ? `, skipping ${options.skipTests.map(t => `"${t}"`).join(', ')}` : '')
   const header = `${mode} — ${began.toISOString().slice(0, 10)}, slotgate ${commit}, Redis ${sourceVersion} tests, redis-server ${localVersion ?? '?'}${skipping}`
   await writeFile(join(outDir, 'summary.md'), `${header}\n\n${table}\n\n${failures}\n`)
   await writeFile(join(outDir, 'summary.json'), JSON.stringify({
@@ -104,6 +105,7 @@ async function main (): Promise<void> {
     deniedTags: DENIED_TAGS,
     fileTimeoutSeconds: options.limitSeconds,
     skipTests: options.skipTests,
+    durable: options.durable,
     totals: totals(results),
     results
   }, null, 2) + '\n')

@@ -27,12 +27,14 @@ export const DENIED_TAGS: readonly string[] = [
  * `--host/--port` select external-server mode (no server is spawned; each test group starts with
  * FLUSHALL and FUNCTION FLUSH); `--cluster-mode` implies `--singledb` (no SELECT) and skips tests
  * tagged `cluster:skip`; one client, so tests run one after another. Each of `skipTests` (a
- * test's name, or a regexp starting with `/`) is skipped with `--skiptest`.
+ * test's name, or a regexp after a leading `/`) is skipped with `--skiptest`; `durable` adds
+ * `--durable` (a test that throws is reported as [err] and the file goes on).
  */
-export function tclArgs (host: string, port: number, file: string, deniedTags: readonly string[] = DENIED_TAGS, skipTests: readonly string[] = []): string[] {
+export function tclArgs (host: string, port: number, file: string, deniedTags: readonly string[] = DENIED_TAGS, skipTests: readonly string[] = [], durable = false): string[] {
   return [
     'tests/test_helper.tcl', '--host', host, '--port', String(port), '--cluster-mode', '--clients', '1',
-    '--tags', deniedTags.map(t => `-${t}`).join(' '), ...skipTests.flatMap(t => ['--skiptest', t]), '--single', file
+    '--tags', deniedTags.map(t => `-${t}`).join(' '), ...skipTests.flatMap(t => ['--skiptest', t]),
+    ...(durable ? ['--durable'] : []), '--single', file
   ]
 }
 

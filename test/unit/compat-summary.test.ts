@@ -81,6 +81,7 @@ t.test('tclArgs: external mode, cluster mode, one client, denied tags, one file'
     'tests/test_helper.tcl', '--host', 'h', '--port', '1', '--cluster-mode', '--clients', '1',
     '--tags', '', '--skiptest', 'A test', '--skiptest', '/^B', '--single', 'unit/x'
   ])
+  t.same(tclArgs('h', 1, 'unit/x', ['slow'], [], true).slice(-5), ['--tags', '-slow', '--durable', '--single', 'unit/x'])
   t.equal(DEFAULT_FILES.length, 18)
   t.equal(normalizeFile('tests/unit/type/list.tcl'), 'unit/type/list')
   t.equal(normalizeFile(' unit/multi '), 'unit/multi')
@@ -88,11 +89,11 @@ t.test('tclArgs: external mode, cluster mode, one client, denied tags, one file'
 
 t.test('parseOptions', async t => {
   const defaults = parseOptions([], {}, true)
-  t.same(defaults, { files: DEFAULT_FILES, direct: false, limitSeconds: 300, outBase: '/work/scratch/compat-results', skipTests: [], help: false })
+  t.same(defaults, { files: DEFAULT_FILES, direct: false, limitSeconds: 300, outBase: '/work/scratch/compat-results', skipTests: [], durable: false, help: false })
   t.equal(parseOptions([], { COMPAT_OUT: '/tmp/out' }, true).outBase, '/tmp/out')
   t.match(parseOptions([], {}, false).outBase, /slotgate-compat$/)
-  const custom = parseOptions(['--files', 'unit/multi,tests/unit/type/list.tcl', '--direct', '--file-timeout', '60', '--out', '/x', '--skip-test', 'T1', '--skip-test', '/^T2'], {}, true)
-  t.same(custom, { files: ['unit/multi', 'unit/type/list'], direct: true, limitSeconds: 60, outBase: '/x', skipTests: ['T1', '/^T2'], help: false })
+  const custom = parseOptions(['--files', 'unit/multi,tests/unit/type/list.tcl', '--direct', '--file-timeout', '60', '--out', '/x', '--skip-test', 'T1', '--skip-test', '/^T2', '--durable'], {}, true)
+  t.same(custom, { files: ['unit/multi', 'unit/type/list'], direct: true, limitSeconds: 60, outBase: '/x', skipTests: ['T1', '/^T2'], durable: true, help: false })
   t.equal(parseOptions(['--help'], {}, true).help, true)
   t.throws(() => parseOptions(['--files'], {}, true), { code: 'SLOTGATE_ERR_COMPAT_USAGE', message: '--files needs a value' })
   t.throws(() => parseOptions(['--files', ','], {}, true), /at least one file/)
