@@ -11,18 +11,12 @@ export class NodeBrokenError extends Error {
   readonly code = 'SLOTGATE_ERR_COMPAT_NODE_BROKEN'
 }
 
-const UNBUSY_TIMEOUT_MS = 5000
+// A node running a script answers nothing until busy-reply-threshold (5 s by default) has
+// passed, then -BUSY; give it that long and the kill some time to take effect.
+const UNBUSY_TIMEOUT_MS = 15_000
 
 function address (node: NodeRef): string {
   return `${node.host}:${node.port}`
-}
-
-async function ping (node: NodeRef): Promise<string> {
-  try {
-    return String(await nodeCommand(node.host, node.port, 'PING'))
-  } catch (err) {
-    return (err as Error).message
-  }
 }
 
 async function tryCommand (node: NodeRef, ...args: string[]): Promise<string> {
@@ -35,23 +29,26 @@ async function tryCommand (node: NodeRef, ...args: string[]): Promise<string> {
 
 /**
  * Makes sure `node` answers PING. A node still running a script or function that a test left
- * behind answers `-BUSY`: SCRIPT KILL, then FUNCTION KILL, straight at the node (through slotgate
- * they would reach whichever node owns no key). Returns what was done, empty when nothing was
- * needed; throws `NodeBrokenError` when the node stays busy (a script that already wrote can
- * only be ended by SHUTDOWN NOSAVE) or does not answer at all.
+ * behind answers nothing for a while, then `-BUSY`: SCRIPT KILL, then FUNCTION KILL, straight
+ * at the node (through slotgate they would queue behind the script). Returns what was done,
+ * empty when nothing was needed; throws `NodeBrokenError` when the node stays busy (a script
+ * that already wrote can only be ended by SHUTDOWN NOSAVE) or silent.
  */
-export async function unbusy (node: NodeRef): Promise<string[]> {
-  const first = await ping(node)
-  if (first === 'PONG') return []
-  if (!first.includes('BUSY')) throw new NodeBrokenError(`${address(node)} does not answer PING: ${first}`)
-  const script = await tryCommand(node, 'SCRIPT', 'KILL')
-  const fn = script === 'OK' ? 'not tried' : await tryCommand(node, 'FUNCTION', 'KILL')
-  const deadline = Date.now() + UNBUSY_TIMEOUT_MS
+export async function unbusy (node: NodeRef, timeoutMs = UNBUSY_TIMEOUT_MS): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs
+  let killed: string | undefined
+  let first = true
   for (;;) {
-    const reply = await ping(node)
-    if (reply === 'PONG') return [`BUSY on ${address(node)} ended (SCRIPT KILL: ${script}; FUNCTION KILL: ${fn})`]
-    if (Date.now() > deadline) throw new NodeBrokenError(`${address(node)} still BUSY after SCRIPT KILL (${script}) and FUNCTION KILL (${fn}): ${reply}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
+    const reply = await tryCommand(node, 'PING')
+    if (reply === 'PONG') return first ? [] : [`${killed === undefined ? 'silent' : 'BUSY'} ${address(node)} answers again${killed ?? ''}`]
+    first = false
+    if (reply.includes('BUSY') && killed === undefined) {
+      const script = await tryCommand(node, 'SCRIPT', 'KILL')
+      const fn = script === 'OK' ? 'not tried' : await tryCommand(node, 'FUNCTION', 'KILL')
+      killed = ` (SCRIPT KILL: ${script}; FUNCTION KILL: ${fn})`
+    }
+    if (Date.now() > deadline) throw new NodeBrokenError(`${address(node)} does not answer PING after ${timeoutMs} ms${killed ?? ''}: ${reply}`)
+    await new Promise(resolve => setTimeout(resolve, 200))
   }
 }
 

@@ -1,12 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { get } from 'node:http'
+import { join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePorts } from '../harness/free-ports.js'
 import { killOnExit } from '../harness/kill-on-exit.js'
 
-/** The built CLI, `dist/src/bin/slotgate.js`, next to this file's `dist/test/compat/`. */
-export const SLOTGATE_CLI = fileURLToPath(new URL('../../src/bin/slotgate.js', import.meta.url))
+const HERE = fileURLToPath(new URL('.', import.meta.url))
+// This file runs built (dist/test/compat/) from `npm run compat`, and as TypeScript
+// (test/compat/) under tap: the repository's top is two or three levels up.
+const ROOT = join(HERE, HERE.includes(`${sep}dist${sep}`) ? '../../..' : '../..')
+
+/** The built CLI, `dist/src/bin/slotgate.js`. */
+export const SLOTGATE_CLI = join(ROOT, 'dist', 'src', 'bin', 'slotgate.js')
 
 const READY_TIMEOUT_MS = 20_000
 
