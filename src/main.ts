@@ -63,6 +63,8 @@ const FALLBACK_DEADLINE_MS = autoDeadlineMs(15_000)
  * by the failover deadline) while the refresher keeps trying.
  */
 export async function startSlotgate (config: SlotgateConfig, logger: Logger): Promise<Slotgate> {
+  // The CLI refuses a config without seeds; a caller of this function gets the same answer.
+  if (config.seeds.length === 0) throw new Error('startSlotgate: config.seeds is empty: slotgate needs at least one cluster node to start from')
   const backendTls = clusterTls(config)
   const control = new ControlPlane({
     connectTimeoutMs: config.connectTimeoutMs,

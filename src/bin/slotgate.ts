@@ -27,6 +27,7 @@ async function run (): Promise<void> {
   if (loaded.version) { process.stdout.write(`${SLOTGATE_VERSION}\n`); return }
   const { config } = loaded
   const logger = createLogger(config)
+  if (loaded.ignoredEnv.length > 0) logger.info({ variables: loaded.ignoredEnv }, 'ignored Kubernetes service-link variables')
   const workers = config.workers === 'auto' ? availableParallelism() : config.workers
   if (workers > 1 && cluster.isPrimary) {
     await runPrimary(config, logger, workers)

@@ -25,6 +25,7 @@ function accepts (item: OptionSchema<unknown>): string {
 function defaultText (item: OptionSchema<unknown>): string {
   const value = item.default
   if (value === '') return '(empty)'
+  if (Array.isArray(value) && value.length === 0) return 'none: required'
   return `\`${Array.isArray(value) ? value.join(',') : String(value)}\``
 }
 

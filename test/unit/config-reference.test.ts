@@ -24,6 +24,7 @@ t.test('every option is there with its flag, env var and default', async t => {
     t.ok(row?.includes(`\`--${item.arg}\``) === true && row.includes(`\`${item.env}\``), `${key}: table row with --${item.arg} and ${item.env}`)
     t.ok(generated.includes(`### \`${key}\`\n\n${item.doc}\n`), `${key}: section with its doc`)
   }
-  t.match(generated, /- Default: `127\.0\.0\.1:7000,127\.0\.0\.1:7001,127\.0\.0\.1:7002`/, 'lists as an env var takes them')
+  t.match(generated, /### `seeds`[^#]*- Default: none: required/, 'seeds have no default')
+  t.match(generated, /### `denyCommands`[^#]*- Default: `config\|set,config\|rewrite,/, 'lists as an env var takes them')
   t.match(generated, /### `clusterPassword`[^#]*- Secret: never logged/, 'secrets are marked')
 })
