@@ -19,6 +19,9 @@ import { SlotgateMetrics } from './metrics/metrics.js'
 import type { DrainOutcome } from './server/drain.js'
 import { startOperations } from './server/operations.js'
 import { RespServer } from './server/resp-server.js'
+import { unauthenticatedExposure } from './server/exposure.js'
+import { FileReloader, type ReloadReport } from './server/file-reloader.js'
+import { clientTlsFiles, currentRequirepass, reloadTargets } from './server/reload-targets.js'
 import type { SessionContext } from './session/client-session.js'
 import type { InfoSource } from './session/format-info.js'
 import { SLOTGATE_VERSION } from './version.js'
@@ -42,6 +45,8 @@ export interface Slotgate {
   notReadyReason (): string | null
   /** Fails /readyz, stops accepting, lets in-flight commands finish within `graceMs`, then closes the clients left. */
   drain (graceMs: number): Promise<DrainOutcome>
+  /** Re-reads the TLS, users and requirepass files now, changed or not (SIGHUP). */
+  reload (): ReloadReport[]
   /** Stops everything this instance started. */
   close (): Promise<void>
 }
@@ -140,7 +145,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     blocking,
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(),
-    auth: new Authenticator(config.requirepass, config.usersFile),
+    auth: new Authenticator(currentRequirepass(config), config.usersFile),
     readPolicy: READ_FROM[config.readPolicy],
     maxRedirects: config.maxRedirects,
     seeds: config.seeds,
@@ -173,6 +178,20 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   }, ctx)
   const port = await server.listen()
   logger.info({ port, bind: config.bind, seeds: config.seeds }, 'slotgate listening')
+  const authState = { bind: config.bind, passwordRequired: () => ctx.auth.required, certificateRequired: config.tlsClientAuth }
+  if (metrics !== null) metrics.unauthenticatedListener = () => unauthenticatedExposure(authState)
+  if (unauthenticatedExposure(authState)) {
+    logger.warn({ bind: config.bind, port, clientAuth: 'none' }, 'clients beyond loopback can connect without authenticating: set requirepass, usersFile or tlsClientAuth, or bind to 127.0.0.1')
+  }
+  const reloader = new FileReloader(reloadTargets(config, { server, auth: ctx.auth }), {
+    intervalMs: config.fileReloadIntervalMs,
+    onReload (report) {
+      metrics?.fileReloadDone(report.name, report.outcome)
+      if (report.outcome === 'failed') logger.warn({ file: report.name, err: report.error }, 'file reload failed; the previous files stay in force')
+      else logger.info({ file: report.name }, 'file reloaded')
+    }
+  })
+  reloader.start()
   const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, server })
 
   let stopped = false
@@ -222,8 +241,10 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     metrics,
     notReadyReason: ops.notReadyReason,
     drain: ops.drain,
+    reload: () => reloader.check(true),
     async close () {
       stopped = true
+      reloader.stop()
       await ops.close()
       refresher.stop()
       // Clients first: a listening server's close() waits for every connection to end.
@@ -240,11 +261,10 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
 
 /** Client-facing TLS options from the config files, or undefined for plain TCP. */
 function clientTls (config: SlotgateConfig): TlsOptions | undefined {
-  if (config.tlsCertFile === '' || config.tlsKeyFile === '') return undefined
+  const files = clientTlsFiles(config)
+  if (files === null) return undefined
   return {
-    cert: readFileSync(config.tlsCertFile),
-    key: readFileSync(config.tlsKeyFile),
-    ca: config.tlsCaFile !== '' ? readFileSync(config.tlsCaFile) : undefined,
+    ...files,
     requestCert: config.tlsClientAuth,
     rejectUnauthorized: config.tlsClientAuth
   }

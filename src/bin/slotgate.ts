@@ -34,6 +34,8 @@ async function run (): Promise<void> {
     return
   }
   const slotgate = await startSlotgate(config, logger)
+  // SIGHUP: re-read certificates and users now (they are also polled, fileReloadIntervalMs).
+  process.on('SIGHUP', () => { slotgate.reload() })
   const drain = (why: string): void => { drainAndExit(slotgate, config.drainGraceMs, logger, why) }
   if (cluster.isWorker) {
     ignoreStopSignals()
