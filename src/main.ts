@@ -20,8 +20,8 @@ import type { DrainOutcome } from './server/drain.js'
 import { startOperations } from './server/operations.js'
 import { RespServer } from './server/resp-server.js'
 import { unauthenticatedExposure } from './server/exposure.js'
-import { FileReloader, type ReloadReport } from './server/file-reloader.js'
-import { clientTlsFiles, currentRequirepass, reloadTargets } from './server/reload-targets.js'
+import type { ReloadReport } from './server/file-reloader.js'
+import { clientTlsFiles, currentRequirepass, startFileReloader } from './server/reload-targets.js'
 import type { SessionContext } from './session/client-session.js'
 import type { InfoSource } from './session/format-info.js'
 import { SLOTGATE_VERSION } from './version.js'
@@ -183,15 +183,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   if (unauthenticatedExposure(authState)) {
     logger.warn({ bind: config.bind, port, clientAuth: 'none' }, 'clients beyond loopback can connect without authenticating: set requirepass, usersFile or tlsClientAuth, or bind to 127.0.0.1')
   }
-  const reloader = new FileReloader(reloadTargets(config, { server, auth: ctx.auth }), {
-    intervalMs: config.fileReloadIntervalMs,
-    onReload (report) {
-      metrics?.fileReloadDone(report.name, report.outcome)
-      if (report.outcome === 'failed') logger.warn({ file: report.name, err: report.error }, 'file reload failed; the previous files stay in force')
-      else logger.info({ file: report.name }, 'file reloaded')
-    }
-  })
-  reloader.start()
+  const reloader = startFileReloader(config, { server, auth: ctx.auth }, logger, metrics)
   const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, server })
 
   let stopped = false

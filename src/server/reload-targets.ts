@@ -5,10 +5,12 @@
  */
 import { readFileSync } from 'node:fs'
 import type { SecureContextOptions } from 'node:tls'
+import type { Logger } from 'pino'
 import type { SlotgateConfig } from '../config/schema.js'
 import { readSecretFile } from '../config/secret-files.js'
+import type { SlotgateMetrics } from '../metrics/metrics.js'
 import type { Authenticator } from '../session/authenticator.js'
-import type { ReloadTarget } from './file-reloader.js'
+import { FileReloader, type ReloadTarget } from './file-reloader.js'
 
 type TlsFilesConfig = Pick<SlotgateConfig, 'tlsCertFile' | 'tlsKeyFile' | 'tlsCaFile'>
 
@@ -56,4 +58,21 @@ export function reloadTargets (config: SlotgateConfig, subjects: ReloadSubjects)
     })
   }
   return targets
+}
+
+/**
+ * Starts checking the files `config` names (every fileReloadIntervalMs); each reload is logged
+ * and counted. The caller stops it, and calls `check(true)` on SIGHUP.
+ */
+export function startFileReloader (config: SlotgateConfig, subjects: ReloadSubjects, logger: Logger, metrics: SlotgateMetrics | null): FileReloader {
+  const reloader = new FileReloader(reloadTargets(config, subjects), {
+    intervalMs: config.fileReloadIntervalMs,
+    onReload (report) {
+      metrics?.fileReloadDone(report.name, report.outcome)
+      if (report.outcome === 'failed') logger.warn({ file: report.name, err: report.error }, 'file reload failed; the previous files stay in force')
+      else logger.info({ file: report.name }, 'file reloaded')
+    }
+  })
+  reloader.start()
+  return reloader
 }
