@@ -3,6 +3,11 @@
 // stream through untouched and closes with that line. A "test" is a subtest one level
 // inside a test file (four-space indent); a file that crashes before any subtest counts
 // as one failed test, so a broken file can never pass silently.
+//
+// With TAP_SUMMARY_FILE set (.ci/run runs the suite once per Node.js version), the counts go
+// to that file as JSON and the closing line becomes a TAP comment naming the Node.js version,
+// so that the run's only plain "N passed, N failed" line is the combined one .ci/run prints.
+import { writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 
 const point = /^( *)(not ok|ok) \d+/
@@ -28,5 +33,12 @@ rl.on('line', line => {
   }
 })
 rl.on('close', () => {
-  process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
+  const counts = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`
+  const file = process.env.TAP_SUMMARY_FILE
+  if (file) {
+    writeFileSync(file, JSON.stringify({ node: process.version, passed, failed, skipped }) + '\n')
+    process.stdout.write(`\n# node ${process.version}: ${counts}\n`)
+  } else {
+    process.stdout.write(`\n${counts}\n`)
+  }
 })

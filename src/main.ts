@@ -22,6 +22,9 @@ import { internalErrors } from './metrics/internal-errors.js'
 import type { DrainOutcome } from './server/drain.js'
 import { startOperations } from './server/operations.js'
 import { RespServer } from './server/resp-server.js'
+import { unauthenticatedExposure } from './server/exposure.js'
+import type { ReloadReport } from './server/file-reloader.js'
+import { clientTlsFiles, currentRequirepass, startFileReloader } from './server/reload-targets.js'
 import type { SessionContext } from './session/client-session.js'
 import type { InfoSource } from './exec/info.js'
 import { SLOTGATE_VERSION } from './version.js'
@@ -45,6 +48,8 @@ export interface Slotgate {
   notReadyReason (): string | null
   /** Fails /readyz, stops accepting, lets in-flight commands finish within `graceMs`, then closes the clients left. */
   drain (graceMs: number): Promise<DrainOutcome>
+  /** Re-reads the TLS, users and requirepass files now, changed or not (SIGHUP). */
+  reload (): ReloadReport[]
   /** Stops everything this instance started. */
   close (): Promise<void>
 }
@@ -66,6 +71,8 @@ const FALLBACK_DEADLINE_MS = autoDeadlineMs(15_000)
  * by the failover deadline) while the refresher keeps trying.
  */
 export async function startSlotgate (config: SlotgateConfig, logger: Logger): Promise<Slotgate> {
+  // The CLI refuses a config without seeds; a caller of this function gets the same answer.
+  if (config.seeds.length === 0) throw new Error('startSlotgate: config.seeds is empty: slotgate needs at least one cluster node to start from')
   const backendTls = clusterTls(config)
   const control = new ControlPlane({
     connectTimeoutMs: config.connectTimeoutMs,
@@ -157,7 +164,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     replication: new ReplicationOffsets(control),
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(),
-    auth: new Authenticator(config.requirepass, config.usersFile),
+    auth: new Authenticator(currentRequirepass(config), config.usersFile),
     readPolicy: READ_FROM[config.readPolicy],
     maxRedirects: config.maxRedirects,
     seeds: config.seeds,
@@ -191,6 +198,12 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   }, ctx)
   const port = await server.listen()
   logger.info({ port, bind: config.bind, seeds: config.seeds }, 'slotgate listening')
+  const authState = { bind: config.bind, passwordRequired: () => ctx.auth.required, certificateRequired: config.tlsClientAuth }
+  if (metrics !== null) metrics.unauthenticatedListener = () => unauthenticatedExposure(authState)
+  if (unauthenticatedExposure(authState)) {
+    logger.warn({ bind: config.bind, port, clientAuth: 'none' }, 'clients beyond loopback can connect without authenticating: set requirepass, usersFile or tlsClientAuth, or bind to 127.0.0.1')
+  }
+  const reloader = startFileReloader(config, { server, auth: ctx.auth }, logger, metrics)
   const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, server })
 
   let stopped = false
@@ -240,8 +253,10 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     metrics,
     notReadyReason: ops.notReadyReason,
     drain: ops.drain,
+    reload: () => reloader.check(true),
     async close () {
       stopped = true
+      reloader.stop()
       await ops.close()
       refresher.stop()
       // Clients first: a listening server's close() waits for every connection to end.
@@ -258,11 +273,10 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
 
 /** Client-facing TLS options from the config files, or undefined for plain TCP. */
 function clientTls (config: SlotgateConfig): TlsOptions | undefined {
-  if (config.tlsCertFile === '' || config.tlsKeyFile === '') return undefined
+  const files = clientTlsFiles(config)
+  if (files === null) return undefined
   return {
-    cert: readFileSync(config.tlsCertFile),
-    key: readFileSync(config.tlsKeyFile),
-    ca: config.tlsCaFile !== '' ? readFileSync(config.tlsCaFile) : undefined,
+    ...files,
     requestCert: config.tlsClientAuth,
     rejectUnauthorized: config.tlsClientAuth
   }

@@ -18,19 +18,23 @@ interface UserEntry { username: string, password: string, commands?: string[], k
  * constant time over their SHA-256 digests, so neither content nor length leaks by timing.
  */
 export class Authenticator {
-  private readonly users = new Map<string, { digest: Buffer, user: User }>()
+  private users: Map<string, { digest: Buffer, user: User }>
 
   constructor (requirepass: string, usersFile: string) {
-    if (requirepass !== '') this.users.set('default', { digest: digest(requirepass), user: { name: 'default', rules: null } })
-    if (usersFile !== '') {
-      const entries = JSON.parse(readFileSync(usersFile, 'utf8')) as UserEntry[]
-      if (!Array.isArray(entries)) throw new Error(`${usersFile}: expected a JSON array of users`)
-      for (const e of entries) {
-        if (typeof e.username !== 'string' || typeof e.password !== 'string') throw new Error(`${usersFile}: every user needs a username and a password`)
-        const rules = new AclRules(e.commands ?? ['+@all'], e.keys ?? ['allkeys'])
-        this.users.set(e.username, { digest: digest(e.password), user: { name: e.username, rules } })
-      }
-    }
+    this.users = loadUsers(requirepass, usersFile)
+  }
+
+  /**
+   * Replaces every user at once with what `requirepass` and `usersFile` say now (a rotated
+   * Secret). Throws, keeping the current users, when the file cannot be used or would leave
+   * no user at all. Sessions
+   * already authenticated keep the user they authenticated as; new AUTHs see the new ones.
+   */
+  reload (requirepass: string, usersFile: string): void {
+    const users = loadUsers(requirepass, usersFile)
+    // An emptied file would silently open the proxy to everyone: that takes a restart.
+    if (this.users.size > 0 && users.size === 0) throw new Error('the reloaded files define no user: refused, as it would turn client authentication off (restart slotgate to do that)')
+    this.users = users
   }
 
   /** True when clients must authenticate before anything else. */
@@ -47,6 +51,22 @@ export class Authenticator {
 }
 
 const UNKNOWN = Buffer.alloc(32)
+
+/** The users of `requirepass` (the default user) and `usersFile`; throws on an unusable file. */
+function loadUsers (requirepass: string, usersFile: string): Map<string, { digest: Buffer, user: User }> {
+  const users = new Map<string, { digest: Buffer, user: User }>()
+  if (requirepass !== '') users.set('default', { digest: digest(requirepass), user: { name: 'default', rules: null } })
+  if (usersFile !== '') {
+    const entries = JSON.parse(readFileSync(usersFile, 'utf8')) as UserEntry[]
+    if (!Array.isArray(entries)) throw new Error(`${usersFile}: expected a JSON array of users`)
+    for (const e of entries) {
+      if (typeof e.username !== 'string' || typeof e.password !== 'string') throw new Error(`${usersFile}: every user needs a username and a password`)
+      const rules = new AclRules(e.commands ?? ['+@all'], e.keys ?? ['allkeys'])
+      users.set(e.username, { digest: digest(e.password), user: { name: e.username, rules } })
+    }
+  }
+  return users
+}
 
 function digest (password: string): Buffer {
   return createHash('sha256').update(password).digest()

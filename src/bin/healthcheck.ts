@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load-config.js'
  * endpoints disabled, opens a TCP connection to the RESP port. Node only: no curl in the image.
  */
 async function check (): Promise<void> {
-  const { config } = loadConfig([], process.env)
+  const { config } = loadConfig([], process.env, { requireSeeds: false })
   const wildcard = (host: string): string => host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   if (config.metricsEnabled) {
     const host = wildcard(config.metricsBind)

@@ -27,12 +27,15 @@ async function run (): Promise<void> {
   if (loaded.version) { process.stdout.write(`${SLOTGATE_VERSION}\n`); return }
   const { config } = loaded
   const logger = createLogger(config)
+  if (loaded.ignoredEnv.length > 0) logger.info({ variables: loaded.ignoredEnv }, 'ignored Kubernetes service-link variables')
   const workers = config.workers === 'auto' ? availableParallelism() : config.workers
   if (workers > 1 && cluster.isPrimary) {
     await runPrimary(config, logger, workers)
     return
   }
   const slotgate = await startSlotgate(config, logger)
+  // SIGHUP: re-read certificates and users now (they are also polled, fileReloadIntervalMs).
+  process.on('SIGHUP', () => { slotgate.reload() })
   const drain = (why: string): void => { drainAndExit(slotgate, config.drainGraceMs, logger, why) }
   if (cluster.isWorker) {
     ignoreStopSignals()

@@ -41,6 +41,7 @@ function showDefault (item: OptionSchema<unknown>): string {
   const value = item.default
   if (item.sensitive === true && value !== '') return '(hidden)'
   if (value === '') return '(empty)'
+  if (Array.isArray(value) && value.length === 0) return '(none: required)'
   // A space after each comma lets a long list wrap at 80 columns.
   return Array.isArray(value) ? value.join(', ') : String(value)
 }

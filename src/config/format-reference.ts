@@ -25,6 +25,7 @@ function accepts (item: OptionSchema<unknown>): string {
 function defaultText (item: OptionSchema<unknown>): string {
   const value = item.default
   if (value === '') return '(empty)'
+  if (Array.isArray(value) && value.length === 0) return 'none: required'
   return `\`${Array.isArray(value) ? value.join(',') : String(value)}\``
 }
 
@@ -62,9 +63,13 @@ export function formatReference (): string {
     '2. an environment variable `SLOTGATE_*` (what the container image and the Helm chart use);',
     `3. a key of the JSON file named by \`--config FILE\` (or \`${CONFIG_FILE_ENV}\`), \`config/default.json\` showing them all;`,
     '',
-    'then the default. Durations are in milliseconds, sizes in bytes. An invalid value, an unknown flag or an',
-    'unknown file key stops slotgate with exit status 2 and a message naming every problem. `slotgate --help`',
-    'prints the same list.',
+    'then the default. Durations are in milliseconds, sizes in bytes. `seeds` has no default and must be given.',
+    'An invalid value, an unknown flag, an unknown file key or an unknown `SLOTGATE_*` environment variable stops',
+    'slotgate with exit status 2 and a message naming every problem (with the name it most likely meant); the',
+    'service-link variables Kubernetes injects for a Service named `slotgate...` (`SLOTGATE_SERVICE_HOST`,',
+    '`SLOTGATE_PORT=tcp://...`, `SLOTGATE_PORT_6379_TCP_ADDR`, ...) are recognised and ignored. Secrets can be',
+    'read from files (`requirepassPath`, `clusterPasswordPath`, `clusterUsernamePath`). `slotgate --help` prints',
+    'the same list.',
     '',
     '| Option (file key) | Flag | Environment variable | Default |',
     '| --- | --- | --- | --- |',

@@ -5,9 +5,11 @@
  */
 import { readFileSync } from 'node:fs'
 import convict from 'convict'
-import { CONFIG_SCHEMA, SENSITIVE_KEYS, schemaDefaults, type ConfigKey, type SlotgateConfig } from './schema.js'
+import { CONFIG_KEYS, CONFIG_SCHEMA, SENSITIVE_KEYS, schemaDefaults, type ConfigKey, type SlotgateConfig } from './schema.js'
 import { guessKey, parseArgs, type ParsedArgs } from './parse-args.js'
 import { ConfigError } from './config-error.js'
+import { checkEnv } from './env-vars.js'
+import { resolveSecretFiles } from './secret-files.js'
 
 export { ConfigError }
 
@@ -22,7 +24,23 @@ export interface LoadedConfig {
   help: boolean;
   /** `--version` was given: the caller prints the version and exits. */
   version: boolean;
+  /** Kubernetes service-link variables (`SLOTGATE_SERVICE_HOST`, ...) that were left out. */
+  ignoredEnv: string[];
 }
+
+/** Options of {@link loadConfig}. */
+export interface LoadOptions {
+  /**
+   * Whether a missing `seeds` is a problem (default true). The container's health check
+   * reads the config for its ports only, and seeds may come from flags it never sees.
+   */
+  requireSeeds?: boolean;
+}
+
+/** The env vars slotgate reads: every option's, and the config file's. */
+const KNOWN_ENV = [...CONFIG_KEYS.map(key => CONFIG_SCHEMA[key].env), CONFIG_FILE_ENV]
+
+const SEEDS_REQUIRED = `seeds: required, and not set: list the cluster nodes to start from with --seeds, ${CONFIG_SCHEMA.seeds.env} or the config file's "seeds"`
 
 function isPlainObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -82,15 +100,17 @@ function sourceOf (key: ConfigKey, args: ParsedArgs, env: NodeJS.ProcessEnv, fil
  * Builds the config from `argv` (without the node and script paths) and `env`.
  *
  * @throws {@link ConfigError} listing every problem: invalid values (from any source), unknown
- * flags or stray arguments, unknown keys in the config file, an unreadable or non-JSON file.
+ * flags, `SLOTGATE_*` variables or stray arguments, unknown keys in the config file, an
+ * unreadable or non-JSON file, no seeds, an unusable secret file.
  */
-export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
+export function loadConfig (argv: string[], rawEnv: NodeJS.ProcessEnv, options: LoadOptions = {}): LoadedConfig {
   const args = parseArgs(argv)
+  const { env, ignored, problems: envProblems } = checkEnv(rawEnv, KNOWN_ENV)
   if (args.help || args.version) {
     // Help and version must work whatever else is wrong (e.g. a missing config file).
-    return { config: schemaDefaults(), help: args.help, version: args.version }
+    return { config: schemaDefaults(), help: args.help, version: args.version, ignoredEnv: ignored }
   }
-  const problems = [...args.problems]
+  const problems = [...args.problems, ...envProblems]
   const file = args.configFile ?? (env[CONFIG_FILE_ENV] || undefined)
   const fileValues = file === undefined ? {} : readConfigFile(file, problems)
 
@@ -106,15 +126,21 @@ export function loadConfig (argv: string[], env: NodeJS.ProcessEnv): LoadedConfi
     for (const line of (err instanceof Error ? err.message : String(err)).split('\n')) {
       const match = /^(\w+): (.*)$/s.exec(line)
       const key = match?.[1]
-      if (match && key !== undefined && Object.hasOwn(CONFIG_SCHEMA, key)) {
-        problems.push(`${key} (from ${sourceOf(key as ConfigKey, args, env, fileValues, file)}): ${match[2]}`)
+      const source = key !== undefined && Object.hasOwn(CONFIG_SCHEMA, key) ? sourceOf(key as ConfigKey, args, env, fileValues, file) : undefined
+      if (key === 'seeds' && source === 'default') {
+        // Nothing set it: say so, rather than what the empty default fails.
+        if (options.requireSeeds !== false) problems.push(SEEDS_REQUIRED)
+      } else if (match && source !== undefined) {
+        problems.push(`${key} (from ${source}): ${match[2]}`)
       } else {
         problems.push(line)
       }
     }
   }
+  const config = conf.getProperties()
+  problems.push(...resolveSecretFiles(config, key => sourceOf(key, args, env, fileValues, file)))
   if (problems.length > 0) throw new ConfigError(problems)
-  return { config: conf.getProperties(), help: false, version: false }
+  return { config, help: false, version: false, ignoredEnv: ignored }
 }
 
 /** Marker that replaces secrets in {@link redactConfig}'s output (the same as pino's). */

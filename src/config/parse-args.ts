@@ -7,6 +7,7 @@
  */
 import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey } from './schema.js'
 import { FORMAT } from './formats.js'
+import { closest } from './suggest.js'
 
 /** What the command line said. Values are raw strings; convict coerces and validates them. */
 export interface ParsedArgs {
@@ -21,16 +22,10 @@ export interface ParsedArgs {
 }
 
 const KEY_BY_FLAG: ReadonlyMap<string, ConfigKey> = new Map(CONFIG_KEYS.map((key) => [CONFIG_SCHEMA[key].arg, key]))
-const KEY_BY_LOOSE_NAME: ReadonlyMap<string, ConfigKey> = new Map(CONFIG_KEYS.map((key) => [looseName(key), key]))
 
-// "logLevel", "log-level", "LOG_LEVEL" all become "loglevel".
-function looseName (name: string): string {
-  return name.replace(/[-_]/g, '').toLowerCase()
-}
-
-/** The config key a misspelt name most likely meant ("log_level" → logLevel), if any. */
+/** The config key a misspelt name most likely meant ("log_level", "read-policey" → …), if any. */
 export function guessKey (name: string): ConfigKey | undefined {
-  return KEY_BY_LOOSE_NAME.get(looseName(name))
+  return closest(name, CONFIG_KEYS)
 }
 
 function isBooleanOption (key: ConfigKey): boolean {

@@ -30,9 +30,13 @@ export interface SlotgateConfig {
   port: number;
   bind: string;
   requirepass: string;
+  /** File holding requirepass (read at start and on reload). */
+  requirepassPath: string;
   usersFile: string;
   clusterUsername: string;
+  clusterUsernamePath: string;
   clusterPassword: string;
+  clusterPasswordPath: string;
   readPolicy: ReadPolicy;
   linksPerNode: number;
   topologyRefreshIntervalMs: number;
@@ -53,6 +57,8 @@ export interface SlotgateConfig {
   tlsKeyFile: string;
   tlsCaFile: string;
   tlsClientAuth: boolean;
+  /** How often certificate, key, users and requirepass files are checked for changes; 0: only on SIGHUP. */
+  fileReloadIntervalMs: number;
   clusterTls: boolean;
   clusterTlsCaFile: string;
   clusterTlsCertFile: string;
@@ -113,9 +119,9 @@ export const DEFAULT_DENIED_COMMANDS: string[] = [
 /** The schema. Options are listed in the order `--help` shows them. */
 export const CONFIG_SCHEMA: ConfigSchema = {
   seeds: {
-    doc: 'Cluster nodes to read the topology from at start, as a comma-separated list of host:port (the port follows the last colon; IPv6 as ::1:7000 or [::1]:7000). Any reachable node will do; give several so that one being down does not stop the start.',
+    doc: 'Required. Cluster nodes to read the topology from at start, as a comma-separated list of host:port (the port follows the last colon; IPv6 as ::1:7000 or [::1]:7000). Any reachable node will do; give several so that one being down does not stop the start. There is no default: without seeds slotgate does not start (exit status 2).',
     format: FORMAT.nodeList,
-    default: ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002'],
+    default: [],
     env: 'SLOTGATE_SEEDS',
     arg: 'seeds',
   },
@@ -143,8 +149,15 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     env: 'SLOTGATE_REQUIREPASS',
     arg: 'requirepass',
   },
+  requirepassPath: {
+    doc: 'File holding requirepass (a mounted Secret key, a Docker secret), instead of requirepass itself; one trailing newline is dropped, an empty file is an error. Checked for changes like the users file (fileReloadIntervalMs, SIGHUP): a new password applies to new AUTH attempts, and connected clients stay connected.',
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_REQUIREPASS_PATH',
+    arg: 'requirepass-path',
+  },
   usersFile: {
-    doc: 'JSON file of client users, for ACL-style access (mount a Kubernetes Secret here): an array of {"username", "password", "commands": ["+@read", "-@dangerous", "+get", ...], "keys": ["~app:*"]}. Rules apply in order from nothing allowed, as Redis ACL rules; "commands" defaults to ["+@all"], "keys" to all keys. Empty: no users besides requirepass\'s default user.',
+    doc: 'JSON file of client users, for ACL-style access (mount a Kubernetes Secret here): an array of {"username", "password", "commands": ["+@read", "-@dangerous", "+get", ...], "keys": ["~app:*"]}. Rules apply in order from nothing allowed, as Redis ACL rules; "commands" defaults to ["+@all"], "keys" to all keys. Reloaded when it changes (fileReloadIntervalMs, SIGHUP): new AUTH attempts see the new users, connected clients keep the rights they authenticated with. Empty: no users besides requirepass\'s default user.',
     format: FORMAT.string,
     default: '',
     env: 'SLOTGATE_USERS_FILE',
@@ -158,6 +171,13 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     env: 'SLOTGATE_CLUSTER_USERNAME',
     arg: 'cluster-username',
   },
+  clusterUsernamePath: {
+    doc: 'File holding clusterUsername, instead of clusterUsername itself; one trailing newline is dropped. Read at start.',
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_CLUSTER_USERNAME_PATH',
+    arg: 'cluster-username-path',
+  },
   clusterPassword: {
     doc: 'Password for the cluster nodes (with clusterUsername, or for the default user). Empty: no auth. Secret: prefer the env var or the config file.',
     format: FORMAT.string,
@@ -165,6 +185,13 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     sensitive: true,
     env: 'SLOTGATE_CLUSTER_PASSWORD',
     arg: 'cluster-password',
+  },
+  clusterPasswordPath: {
+    doc: 'File holding clusterPassword (a mounted Secret key, a Docker secret), instead of clusterPassword itself; one trailing newline is dropped, an empty file is an error. Read at start.',
+    format: FORMAT.string,
+    default: '',
+    env: 'SLOTGATE_CLUSTER_PASSWORD_PATH',
+    arg: 'cluster-password-path',
   },
   readPolicy: {
     doc: 'Where read-only commands go. master: always the slot\'s master. prefer-replica: a replica of the slot\'s shard when one is up, else the master. replica: replicas only, an error when none is up. any: spread over the master and its replicas. Replicas lag behind their master (replication is asynchronous), so anything but master may read stale data.',
@@ -311,7 +338,7 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     arg: 'tcp-keep-alive-ms',
   },
   tlsCertFile: {
-    doc: 'PEM certificate for client-facing TLS. With tlsKeyFile set, the client listener speaks TLS only.',
+    doc: 'PEM certificate for client-facing TLS. With tlsKeyFile set, the client listener speaks TLS only. The certificate, key and CA files are reloaded when they change (fileReloadIntervalMs, SIGHUP): new connections get the new certificate, established ones keep theirs.',
     format: FORMAT.string,
     default: '',
     env: 'SLOTGATE_TLS_CERT_FILE',
@@ -337,6 +364,15 @@ export const CONFIG_SCHEMA: ConfigSchema = {
     default: false,
     env: 'SLOTGATE_TLS_CLIENT_AUTH',
     arg: 'tls-client-auth',
+  },
+  fileReloadIntervalMs: {
+    doc: 'How often slotgate checks tlsCertFile, tlsKeyFile, tlsCaFile, usersFile and requirepassPath for new contents (cert-manager renewals, rotated Secrets); a change is applied to new connections without dropping connected clients, and a file that does not load (a key that does not match its certificate, bad JSON) is logged and the previous one kept. SIGHUP checks at once. 0: only on SIGHUP.',
+    format: FORMAT.int,
+    min: 0,
+    max: MAX_TIMER_MS,
+    default: 10000,
+    env: 'SLOTGATE_FILE_RELOAD_INTERVAL_MS',
+    arg: 'file-reload-interval-ms',
   },
   clusterTls: {
     doc: 'Connect to the cluster nodes with TLS (their tls-port).',

@@ -51,7 +51,18 @@ export class SlotgateMetrics {
   readonly failovers = new FailoverCounter()
   /** Client protocol errors (each closes its connection). */
   protocolErrors = 0
+  /** True when clients beyond loopback need no credential (set by main.ts; see server/exposure.ts). */
+  unauthenticatedListener: () => boolean = () => false
   private readonly refreshes = new Map<string, { trigger: RefreshTrigger, outcome: RefreshOutcome, count: number }>()
+  private readonly reloads = new Map<string, { file: string, outcome: string, count: number }>()
+
+  /** Records a reload of watched files (`tls`, `users`; `reloaded` or `failed`). */
+  fileReloadDone (file: string, outcome: 'reloaded' | 'failed'): void {
+    const key = `${file} ${outcome}`
+    const entry = this.reloads.get(key)
+    if (entry === undefined) this.reloads.set(key, { file, outcome, count: 1 })
+    else entry.count++
+  }
 
   /** Records a topology refresh (RefreshObserver). */
   refreshDone (trigger: RefreshTrigger, outcome: RefreshOutcome): void {
@@ -80,6 +91,15 @@ export class SlotgateMetrics {
     gauge('slotgate_draining', '1 while shutting down (after SIGTERM/SIGINT).', 'max', () => sources.draining() ? 1 : 0)
 
     gauge('slotgate_client_connections', 'Client connections open now.', 'sum', () => sources.server.clientCount)
+    gauge('slotgate_unauthenticated_listener', '1 when the client port listens beyond loopback and clients need no password (requirepass, usersFile) nor certificate (tlsClientAuth), else 0.', 'max', () => this.unauthenticatedListener() ? 1 : 0)
+    const reloads = this.reloads
+    new Counter({
+      name: 'slotgate_file_reloads_total',
+      help: 'Reloads of changed files, by file group (tls: tlsCertFile/tlsKeyFile/tlsCaFile; users: usersFile/requirepassPath) and outcome (reloaded; failed: the previous ones stay in force).',
+      labelNames: ['file', 'outcome'],
+      registers,
+      collect () { this.reset(); for (const r of reloads.values()) this.inc({ file: r.file, outcome: r.outcome }, r.count) }
+    })
     counter('slotgate_client_connections_accepted_total', 'Client connections accepted.', () => sources.server.accepted)
     counter('slotgate_client_connections_rejected_total', 'Client connections refused because maxClients was reached.', () => sources.server.rejected)
     new Counter({

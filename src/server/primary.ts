@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import type { Logger } from 'pino'
 import { AggregatorRegistry } from 'prom-client'
 import type { SlotgateConfig } from '../config/schema.js'
@@ -23,6 +24,8 @@ export async function runPrimary (config: SlotgateConfig, logger: Logger, worker
     logger.info({ port, bind: config.metricsBind }, 'HTTP endpoints listening (/metrics, /healthz, /readyz)')
   }
   supervisor.start()
+  // Each worker reloads its own files: pass SIGHUP on.
+  process.on('SIGHUP', () => { for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP') })
   logger.info({ workers, port: config.port }, 'slotgate primary started its workers')
   onStopSignals({
     drain (signal) {

@@ -46,6 +46,16 @@ export class RespServer {
     }
   }
 
+  /**
+   * Swaps the certificate, key and CA that new TLS connections get (a renewed certificate);
+   * established connections keep theirs. Throws, changing nothing, when they do not load
+   * together (e.g. a key that does not match the certificate).
+   */
+  reloadTls (files: Pick<tls.SecureContextOptions, 'cert' | 'key' | 'ca'>): void {
+    if (!(this.server instanceof tls.Server)) throw new Error('the client listener does not speak TLS')
+    this.server.setSecureContext({ ...this.options.tls, ...files })
+  }
+
   /** Connected clients now. */
   get clientCount (): number { return this.live.size }
 

@@ -2,6 +2,7 @@
 // frames (cut by slotgate's own ReplyFramer, so RESP3 pushes, maps and attributes count as
 // one frame each) and see exactly what arrived, in order.
 import net from 'node:net'
+import tls from 'node:tls'
 import { ReplyFramer } from '../../src/resp/reply-framer.js'
 
 /** Encodes a command as a RESP multibulk, as a client library would. */
@@ -42,6 +43,16 @@ export class RawConn {
     const socket = net.connect(port, host)
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => { resolve() })
+      socket.once('error', reject)
+    })
+    return new RawConn(socket)
+  }
+
+  /** Opens a TLS connection to `port` on loopback (after its handshake). */
+  static async openTls (port: number, options: tls.ConnectionOptions = {}, host = '127.0.0.1'): Promise<RawConn> {
+    const socket = tls.connect({ port, host, ...options })
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', () => { resolve() })
       socket.once('error', reject)
     })
     return new RawConn(socket)

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 
 const GOCODE = '/usr/share/gocode/src'
 const SOURCE = fileURLToPath(new URL('./helm-render/main.go', import.meta.url))
-const PACKAGES = ['golang-go', 'golang-github-masterminds-sprig-dev', 'golang-k8s-sigs-yaml-dev', 'yamllint']
+const PACKAGES = ['golang-go', 'golang-github-masterminds-sprig-dev', 'golang-k8s-sigs-yaml-dev', 'golang-github-xeipuuv-gojsonschema-dev', 'yamllint']
 
 /** A rendered Kubernetes object and the template it came from. */
 export interface Rendered {
@@ -25,7 +25,7 @@ function has (command: string): boolean {
 }
 
 function toolsPresent (): boolean {
-  return has('go') && has('yamllint') && existsSync(join(GOCODE, 'github.com/Masterminds/sprig')) && existsSync(join(GOCODE, 'sigs.k8s.io/yaml'))
+  return has('go') && has('yamllint') && ['github.com/Masterminds/sprig', 'sigs.k8s.io/yaml', 'github.com/xeipuuv/gojsonschema'].every(p => existsSync(join(GOCODE, p)))
 }
 
 /**
@@ -108,6 +108,18 @@ export function renderChart (chart: string, values: object[] = [], release = 'de
   if (run.status !== 0) return { ok: false, error: run.stderr.trim() }
   const parsed = JSON.parse(run.stdout) as { objects: Rendered[], notes: string }
   return { ok: true, objects: parsed.objects, notes: parsed.notes }
+}
+
+/** The chart's values.yaml merged with `values`, as its templates see `.Values`. */
+export function chartValues (chart: string, values: object[] = []): unknown {
+  const files = values.map((v, i) => {
+    const file = join(tmpdir(), `slotgate-values-${process.pid}-${i}.json`)
+    writeFileSync(file, JSON.stringify(v))
+    return file
+  })
+  const run = spawnSync(renderer(), ['-values', '-chart', chart, ...files.flatMap(f => ['-f', f])], { encoding: 'utf8' })
+  if (run.status !== 0) throw new Error(run.stderr.trim())
+  return JSON.parse(run.stdout)
 }
 
 /** yamllint's verdict on `files` (strict: warnings count); null when clean. */

@@ -3,6 +3,7 @@
 // reference really lists every option with its flag, env var and default.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { chartConfigSchema } from '../../src/config/format-chart-schema.js'
 import { formatReference } from '../../src/config/format-reference.js'
 import { CONFIG_KEYS, CONFIG_SCHEMA } from '../../src/config/schema.js'
 
@@ -24,6 +25,15 @@ t.test('every option is there with its flag, env var and default', async t => {
     t.ok(row?.includes(`\`--${item.arg}\``) === true && row.includes(`\`${item.env}\``), `${key}: table row with --${item.arg} and ${item.env}`)
     t.ok(generated.includes(`### \`${key}\`\n\n${item.doc}\n`), `${key}: section with its doc`)
   }
-  t.match(generated, /- Default: `127\.0\.0\.1:7000,127\.0\.0\.1:7001,127\.0\.0\.1:7002`/, 'lists as an env var takes them')
+  t.match(generated, /### `seeds`[^#]*- Default: none: required/, 'seeds have no default')
+  t.match(generated, /### `denyCommands`[^#]*- Default: `config\|set,config\|rewrite,/, 'lists as an env var takes them')
   t.match(generated, /### `clusterPassword`[^#]*- Secret: never logged/, 'secrets are marked')
+})
+
+t.test('the Helm chart\'s values.schema.json has the current options under config', async t => {
+  const schema = JSON.parse(readFileSync(new URL('../../helm/slotgate/values.schema.json', import.meta.url), 'utf8')) as { properties: { config: unknown } }
+  t.strictSame(schema.properties.config, chartConfigSchema(), 'stale: run `npm run docs:config` and commit the result')
+  const keys = Object.keys((chartConfigSchema() as { properties: object }).properties)
+  t.ok(keys.includes('seeds') && keys.includes('requirepassPath') && keys.includes('fileReloadIntervalMs'), 'options a chart user sets')
+  for (const left of ['bind', 'port', 'metricsPort', 'requirepass', 'clusterPassword', 'clusterUsername']) t.notOk(keys.includes(left), `${left}: set by the chart or a secret`)
 })

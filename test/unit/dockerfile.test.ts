@@ -69,6 +69,46 @@ t.test('the Dockerfile says what an operator expects', async t => {
   for (const must of ['node_modules', '.git', 'dist', 'test']) t.ok(ignored.includes(must), `.dockerignore leaves out ${must}`)
 })
 
+/** Node.js LTS lines and their end of life (nodejs/Release); a line past its date fails the test below. */
+const NODE_LTS_END: Record<string, string> = { 22: '2027-04-30', 24: '2028-04-30', 26: '2029-04-30' }
+
+/** A global ARG's default (`ARG NAME=value`, before the first FROM). */
+function globalArg (name: string): string | undefined {
+  return dockerfile.find(i => i.stage === -1 && i.cmd === 'ARG' && i.args.startsWith(`${name}=`))?.args.slice(name.length + 1)
+}
+
+t.test('the runtime: a supported Node.js LTS at an exact version, pinnable by digest; flags in the entry point; OCI labels', async t => {
+  const version = globalArg('NODE_VERSION') ?? ''
+  t.match(version, /^\d+\.\d+\.\d+$/, `an exact Node.js version, not a floating tag (${version})`)
+  const major = version.split('.')[0]
+  const end = NODE_LTS_END[major]
+  t.ok(end !== undefined, `Node.js ${major} is an LTS line`)
+  t.ok(end !== undefined && Date.parse(end) > Date.now(), `Node.js ${major} is still supported (until ${end})`)
+  t.match(globalArg('NODE_IMAGE') ?? '', /^node:\$\{NODE_VERSION\}-[a-z]+-slim$/, 'the official image of that version, slim')
+  t.equal(globalArg('NODE_DIGEST'), '', 'a digest slot the release pipeline fills (--build-arg NODE_DIGEST=sha256:...)')
+  for (const from of dockerfile.filter(i => i.cmd === 'FROM')) t.match(from.args, /^\$\{NODE_IMAGE\}\$\{NODE_DIGEST:\+@\}\$\{NODE_DIGEST\}( AS \w+)?$/, `every stage uses the pinned image: ${from.args}`)
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string, engines: { node: string }, license: string }
+  t.match(pkg.engines.node, /^>=(\d+)\.\d+\.\d+$/, 'engines gives the oldest supported Node.js')
+  const oldest = Number(/^>=(\d+)/.exec(pkg.engines.node)?.[1])
+  t.ok(NODE_LTS_END[oldest] !== undefined && Date.parse(NODE_LTS_END[oldest]) > Date.now() && oldest <= Number(major), `engines (${pkg.engines.node}) starts at a supported LTS line no newer than the image's`)
+  t.match(readFileSync(join(ROOT, '.ci', 'run'), 'utf8'), /ARG NODE_VERSION/, '.ci/run tests with the image\'s Node.js version, read from the Dockerfile')
+
+  const env = finalEnv()
+  t.equal(env.NODE_OPTIONS, undefined, 'no NODE_OPTIONS: an operator who sets it (an agent) loses nothing')
+  const entry = JSON.parse(inFinal('ENTRYPOINT')[0]?.args ?? '[]') as string[]
+  const node = entry.indexOf('node')
+  t.same(entry.slice(node + 1), ['--max-semi-space-size=4', 'dist/src/bin/slotgate.js'], 'Node\'s flags in the entry point')
+
+  const labels = new Map<string, string>()
+  for (const i of inFinal('LABEL')) for (const [, k, v] of i.args.matchAll(/([\w.]+)="([^"]*)"/g)) labels.set(k, v)
+  for (const key of ['title', 'description', 'licenses', 'source', 'version', 'revision', 'created', 'base.name', 'base.digest']) {
+    t.ok(labels.has(`org.opencontainers.image.${key}`), `OCI label org.opencontainers.image.${key}`)
+  }
+  t.equal(labels.get('org.opencontainers.image.licenses'), pkg.license, 'the license label is package.json\'s')
+  const versionArg = dockerfile.find(i => i.stage === final && i.cmd === 'ARG' && i.args.startsWith('VERSION='))?.args.slice(8)
+  t.equal(versionArg, pkg.version, 'the version label defaults to package.json\'s version')
+})
+
 /** ENV of the final stage (`ENV A=1 B=2` form). */
 function finalEnv (): Record<string, string> {
   const env: Record<string, string> = {}

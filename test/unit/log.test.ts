@@ -40,7 +40,7 @@ t.test('levels from config', async (t) => {
 t.test('secrets never reach the log output', async (t) => {
   const out = capture()
   const log = createLogger({ logLevel: 'info' }, out)
-  const { config } = loadConfig([], {
+  const { config } = loadConfig(['--seeds', 'seed.example:7000'], {
     SLOTGATE_REQUIREPASS: 'client-secret',
     SLOTGATE_CLUSTER_USERNAME: 'proxy-user',
     SLOTGATE_CLUSTER_PASSWORD: 'node-secret',

@@ -28,6 +28,31 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Values.image.tag | quote }}
 app.kubernetes.io/component: redis-proxy
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Chart }}
+helm.sh/chart: {{ printf "%s-%s" .Name .Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end -}}
+
+{{- define "slotgate.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- .Values.serviceAccount.name | default (include "slotgate.fullname" .) -}}
+{{- else -}}
+{{- .Values.serviceAccount.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* "true" when slotgate runs as a native sidecar (an init container with restartPolicy: Always). */}}
+{{- define "slotgate.isNativeSidecar" -}}
+{{- and (eq .Values.mode "sidecar") .Values.sidecar.native -}}
+{{- end -}}
+
+{{/*
+Annotations for the pod template: a checksum of the options, so that a config change rolls
+the pods (env vars are read at start). The proxy's Deployment carries it; an application
+chart puts it on its own pod template in sidecar mode.
+*/}}
+{{- define "slotgate.podAnnotations" -}}
+checksum/slotgate-config: {{ include "slotgate.configData" . | sha256sum }}
 {{- end -}}
 
 {{/* Options the chart sets itself, and secrets, which never go into a ConfigMap. */}}
@@ -98,6 +123,13 @@ env:
   {{- . | nindent 2 }}
 {{- end }}
 # Ports by number: port names must be unique in a pod, and a sidecar shares its pod.
+startupProbe:
+  httpGet:
+    path: {{ .Values.probes.startup.path }}
+    port: {{ .Values.ports.http }}
+  periodSeconds: {{ .Values.probes.startup.periodSeconds }}
+  timeoutSeconds: {{ .Values.probes.startup.timeoutSeconds }}
+  failureThreshold: {{ .Values.probes.startup.failureThreshold }}
 livenessProbe:
   httpGet:
     path: /healthz
@@ -112,7 +144,8 @@ readinessProbe:
   periodSeconds: {{ .Values.probes.readiness.periodSeconds }}
   timeoutSeconds: {{ .Values.probes.readiness.timeoutSeconds }}
   failureThreshold: {{ .Values.probes.readiness.failureThreshold }}
-{{- if .Values.preStopSleepSeconds }}
+{{- /* A native sidecar is stopped after the application: no need to wait for it. */}}
+{{- if and .Values.preStopSleepSeconds (ne (include "slotgate.isNativeSidecar" .) "true") }}
 lifecycle:
   preStop:
     exec:
@@ -129,8 +162,12 @@ securityContext:
 {{- end -}}
 
 {{/*
-The sidecar container for an application's pod template. In the application chart (with
-this chart as a dependency and slotgate.mode: sidecar):
+The sidecar for an application's pod template (README.md, "The sidecar recipe"). With
+sidecar.native (the default), "slotgate.nativeSidecar" renders it under initContainers and
+"slotgate.sidecar" renders nothing; with sidecar.native false, the other way round. An
+application chart includes both, so the value alone switches between the two forms:
+  initContainers:
+    {{- include "slotgate.nativeSidecar" (dict "Values" .Values.slotgate "Release" .Release) | nindent 4 }}
   containers:
     - name: app
       ...
@@ -138,8 +175,22 @@ this chart as a dependency and slotgate.mode: sidecar):
 The application connects to 127.0.0.1:6379.
 */}}
 {{- define "slotgate.sidecar" -}}
+{{- include "slotgate.requireSidecarMode" . -}}
+{{- if not .Values.sidecar.native -}}
+- {{ include "slotgate.container" . | indent 2 | trim }}
+{{- end -}}
+{{- end -}}
+
+{{- define "slotgate.nativeSidecar" -}}
+{{- include "slotgate.requireSidecarMode" . -}}
+{{- if .Values.sidecar.native -}}
+- {{ include "slotgate.container" . | indent 2 | trim }}
+  restartPolicy: Always
+{{- end -}}
+{{- end -}}
+
+{{- define "slotgate.requireSidecarMode" -}}
 {{- if ne .Values.mode "sidecar" -}}
 {{- fail "slotgate.sidecar: set slotgate.mode to sidecar (its ConfigMap then binds slotgate to 127.0.0.1)" -}}
 {{- end -}}
-- {{ include "slotgate.container" . | indent 2 | trim }}
 {{- end -}}

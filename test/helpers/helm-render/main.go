@@ -5,9 +5,12 @@
 // (.Values .Release .Chart .Capabilities .Template .Files), Helm's extra functions (include,
 // tpl, required, toYaml, fromYaml, toJson, fromJson, lookup) and its rendering rules
 // (missingkey=zero, "<no value>" removed, partials starting with "_" not rendered, one
-// template namespace for a chart and its subcharts).
+// template namespace for a chart and its subcharts), and, as Helm does before rendering, each
+// chart's values checked against its values.schema.json (gojsonschema, the validator of Helm
+// 3 up to 3.17).
 //
-// Output, on stdout, as JSON: {"objects": [{"template": "...", "object": {...}}], "notes": "..."}.
+// Output, on stdout, as JSON: {"objects": [{"template": "...", "object": {...}}], "notes": "..."};
+// with -values, the chart's values after merging instead (what templates see as .Values).
 // Every rendered YAML document is parsed (sigs.k8s.io/yaml, as Helm), so malformed YAML fails.
 package main
 
@@ -24,6 +27,7 @@ import (
 	"text/template"
 
 	sprig "github.com/Masterminds/sprig/v3"
+	"github.com/xeipuuv/gojsonschema"
 	"sigs.k8s.io/yaml"
 )
 
@@ -46,9 +50,10 @@ func main() {
 	dir := flag.String("chart", "", "chart directory")
 	release := flag.String("name", "release", "release name")
 	namespace := flag.String("namespace", "default", "release namespace")
+	printValues := flag.Bool("values", false, "print the merged values instead of rendering")
 	flag.Var(&files, "f", "values file (repeatable; later ones win)")
 	flag.Parse()
-	out, err := render(*dir, *release, *namespace, files)
+	out, err := render(*dir, *release, *namespace, files, *printValues)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helm-render:", err)
 		os.Exit(1)
@@ -56,7 +61,7 @@ func main() {
 	os.Stdout.Write(out)
 }
 
-func render(dir, release, namespace string, files []string) ([]byte, error) {
+func render(dir, release, namespace string, files []string, printValues bool) ([]byte, error) {
 	root, err := loadChart(dir)
 	if err != nil {
 		return nil, err
@@ -69,12 +74,19 @@ func render(dir, release, namespace string, files []string) ([]byte, error) {
 		}
 		values = mergeValues(values, extra)
 	}
+	if printValues {
+		return json.MarshalIndent(values, "", "  ")
+	}
 	tpl := template.New("gotpl").Option("missingkey=zero")
 	funcs := funcMap(tpl)
 	tpl.Funcs(funcs)
 	contexts := map[string]map[string]interface{}{}
-	if err := prepare(tpl, root, values, release, namespace, contexts); err != nil {
+	var schemaErrors []string
+	if err := prepare(tpl, root, values, release, namespace, contexts, &schemaErrors); err != nil {
 		return nil, err
+	}
+	if len(schemaErrors) > 0 {
+		return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", strings.Join(schemaErrors, "\n"))
 	}
 	names := make([]string, 0, len(contexts))
 	for name := range contexts {
@@ -121,7 +133,7 @@ func render(dir, release, namespace string, files []string) ([]byte, error) {
 
 // prepare parses a chart's templates (and its subcharts') into tpl and records the root
 // context each file renders with.
-func prepare(tpl *template.Template, c *chart, values map[string]interface{}, release, namespace string, contexts map[string]map[string]interface{}) error {
+func prepare(tpl *template.Template, c *chart, values map[string]interface{}, release, namespace string, contexts map[string]map[string]interface{}, schemaErrors *[]string) error {
 	for _, sub := range c.subcharts {
 		subValues := sub.values
 		if v, ok := values[sub.name].(map[string]interface{}); ok {
@@ -129,9 +141,12 @@ func prepare(tpl *template.Template, c *chart, values map[string]interface{}, re
 		}
 		// As Helm coalesces: the parent sees the subchart's defaults under its name too.
 		values[sub.name] = subValues
-		if err := prepare(tpl, sub, subValues, release, namespace, contexts); err != nil {
+		if err := prepare(tpl, sub, subValues, release, namespace, contexts, schemaErrors); err != nil {
 			return err
 		}
+	}
+	if err := validateValues(c, values, schemaErrors); err != nil {
+		return err
 	}
 	chartObj := map[string]interface{}{}
 	for k, v := range c.meta {
@@ -152,6 +167,35 @@ func prepare(tpl *template.Template, c *chart, values map[string]interface{}, re
 			"Files":        files,
 		}
 	}
+	return nil
+}
+
+// validateValues checks a chart's final values against its values.schema.json, if it has one,
+// and adds one "chart:\n- field: problem" entry per failing chart, as Helm reports them.
+func validateValues(c *chart, values map[string]interface{}, schemaErrors *[]string) error {
+	schema, err := os.ReadFile(filepath.Join(c.dir, "values.schema.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	doc, err := json.Marshal(values)
+	if err != nil {
+		return err
+	}
+	result, err := gojsonschema.Validate(gojsonschema.NewBytesLoader(schema), gojsonschema.NewBytesLoader(doc))
+	if err != nil {
+		return fmt.Errorf("%s/values.schema.json: %v", c.name, err)
+	}
+	if result.Valid() {
+		return nil
+	}
+	lines := []string{c.name + ":"}
+	for _, e := range result.Errors() {
+		lines = append(lines, fmt.Sprintf("- %s: %s", e.Field(), e.Description()))
+	}
+	sort.Strings(lines[1:])
+	*schemaErrors = append(*schemaErrors, strings.Join(lines, "\n"))
 	return nil
 }
 
