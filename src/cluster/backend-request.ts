@@ -64,6 +64,11 @@ export class BackendRequest {
    * Slow commands and blocking ones get their own, so their wait never reads as a frozen node.
    */
   timeoutMs = 0
+  /**
+   * The node works on it for all that time (a slow command: a script, KEYS), so a silence of
+   * the node meanwhile is no sign it froze; a blocked command waits without holding the node.
+   */
+  holdsNode = false
   /** The node it was last written to. */
   node: NodeAddress | null = null
   /** Free for the owner (e.g. a part index in a split command). */
@@ -105,6 +110,12 @@ export class BackendRequest {
 
   /** MOVED redirects followed (metrics). */
   get redirects (): number { return this.budget?.redirects ?? 0 }
+
+  /** Marks a slow command: its own reply time, and the node is busy with it meanwhile (see holdsNode). */
+  runsLong (timeoutMs: number): void {
+    this.timeoutMs = timeoutMs
+    this.holdsNode = true
+  }
 
   /** The budget, made now if this request had none. */
   ownBudget (): CommandBudget {

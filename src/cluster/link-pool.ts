@@ -201,7 +201,7 @@ export class LinkPool {
     for (const link of links) {
       if (link.address !== node) continue
       const oldest = link.oldestInFlight()
-      if (oldest !== null && oldest.sentAt < since && oldest.sentAt + this.timeoutOf(oldest) > now) return true
+      if (oldest !== null && oldest.holdsNode && oldest.sentAt < since && oldest.sentAt + this.timeoutOf(oldest) > now) return true
     }
     return false
   }

@@ -45,7 +45,7 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
       const req = new BackendRequest(args, plan.slot, plan.readOnly, sink)
       req.protocol = client.protocol
       req.wire = wire
-      if (isSlowCommand(plan.spec)) req.timeoutMs = ctx.slowCommandTimeoutMs
+      if (isSlowCommand(plan.spec)) req.runsLong(ctx.slowCommandTimeoutMs)
       if (plan.readOnly) req.readFrom = readFrom(client)
       else client.writtenSlots.add(plan.slot)
       sink.push(req)
@@ -56,7 +56,7 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
       const target = anyMaster(client)
       const req = new BackendRequest(args, -1, plan.readOnly, sink, target)
       req.protocol = client.protocol
-      if (isSlowCommand(plan.spec)) req.timeoutMs = ctx.slowCommandTimeoutMs
+      if (isSlowCommand(plan.spec)) req.runsLong(ctx.slowCommandTimeoutMs)
       if (!plan.readOnly && target !== null) client.writtenNodes.add(target)
       sink.push(req)
       if (target === null) { req.reply = errorReply(ReplyStrings.notReady); sink.onRequestDone(req) } else ctx.dispatcher.send(req)
@@ -88,7 +88,7 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
       if (nodes.length === 0) { sink.push(new LocalReply(errorReply(ReplyStrings.notReady))); return }
       if (!plan.readOnly) for (const n of nodes) client.writtenNodes.add(n)
       const fan = new FanOutRequest(sink, plan.merge, nodes.map(node => ({ args, slot: -1, node })), plan.readOnly, client.protocol)
-      if (isSlowCommand(plan.spec)) fan.timeoutMs(ctx.slowCommandTimeoutMs)
+      if (isSlowCommand(plan.spec)) fan.runsLong(ctx.slowCommandTimeoutMs)
       sink.push(fan)
       fan.start(ctx.dispatcher)
       return

@@ -55,9 +55,9 @@ export class FanOutRequest implements RequestOwner {
 
   get closed (): boolean { return this.owner.closed }
 
-  /** Gives every part its own reply time (a slow command's). */
-  timeoutMs (ms: number): void {
-    for (const req of this.parts) req.timeoutMs = ms
+  /** Gives every part a slow command's reply time. */
+  runsLong (ms: number): void {
+    for (const req of this.parts) req.runsLong(ms)
   }
 
   /** Sends every part. */

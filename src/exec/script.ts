@@ -20,7 +20,7 @@ export class EvalShaRequest implements RequestOwner {
     this.req = new BackendRequest(args, slot, readOnly, this, target)
     this.req.protocol = client.protocol
     // A script runs until it ends or is killed: its own reply time (see slow-commands.ts).
-    this.req.timeoutMs = client.ctx.slowCommandTimeoutMs
+    this.req.runsLong(client.ctx.slowCommandTimeoutMs)
   }
 
   /** The client's lane, so these requests keep its order on a node's links. */

@@ -43,9 +43,9 @@ export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: Cli
   if (REFUSED_IN_MULTI.has(name)) { sink.push(tx.queue(args, -1, ReplyStrings.stateChangeInMulti(name))); return true }
   if ((plan.spec.flagBits & CommandFlag.NO_MULTI) !== 0) { sink.push(tx.queue(args, -1, ReplyStrings.notAllowedInMulti)); return true }
   if (LOCAL_IN_MULTI.has(name)) {
-    const local = name.startsWith('client|')
-      ? () => runClientCommand(name, args, client.view, () => client.ctx.clients())
-      : () => runLocalCommand(name, args, client, client.ctx.info)
+    const local = plan.kind === 'local'
+      ? () => runLocalCommand(name, args, client, client.ctx.info)
+      : () => runClientCommand(name, args, client.view, () => client.ctx.clients())
     sink.push(tx.queue(args, -1, null, local))
     return true
   }
