@@ -62,10 +62,19 @@ export class ScanRequest implements RequestOwner, QueueEntry {
     const pos = this.position as ScanPosition
     if (parts === null || cursor === null) { this.finish(reply); return }
     const nodeCursor = cursor.toString('latin1')
-    const next = nodeCursor !== '0'
-      ? encodeScanCursor({ slot: pos.slot, nodeCursor, epoch: pos.epoch })
-      : nextShardCursor(this.client.ctx.topology, pos)
-    this.finish(next === null ? errorReply(ReplyStrings.cursorTooLarge) : arrayReply([bulkReply(next), parts[1]]))
+    const answer = (next: string | null): void => {
+      this.finish(next === null ? errorReply(ReplyStrings.cursorTooLarge) : arrayReply([bulkReply(next), parts[1]]))
+    }
+    if (nodeCursor !== '0') { answer(encodeScanCursor({ slot: pos.slot, nodeCursor, epoch: pos.epoch })); return }
+    // A shard is done: before going on (or saying "done"), make sure no slot moved meanwhile,
+    // even one slotgate was not told of by a MOVED (the map is refreshed, not trusted).
+    const go = (): void => {
+      const topology = this.client.ctx.topology
+      const changed = Math.max(0, topology.epoch) % EPOCH_MODULUS !== pos.epoch
+      // On a change, a cursor that keeps the old epoch: the next call starts over (never "0").
+      answer(changed ? encodeScanCursor({ slot: 1, nodeCursor: '0', epoch: pos.epoch }) : nextShardCursor(topology, pos))
+    }
+    this.client.ctx.refreshTopology().then(go, go)
   }
 
   private finish (reply: Buffer): void {

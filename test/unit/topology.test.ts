@@ -226,3 +226,21 @@ t.test('every listener is called on every change', async t => {
   t.same(seen, ['x1', 'y1', 'x2', 'y2', 'x3', 'y3'])
   t.equal(topo.masterFor(0), '10.0.0.1:7000', 'the refresh overrides the MOVED')
 })
+
+t.test('a view asked for before a MOVED does not undo it; the epoch is unknown until a newer view', async t => {
+  const topo = new Topology()
+  topo.apply({ ...THREE, maxEpoch: 5 })
+  t.equal(topo.epoch, 5)
+  const askedBefore = performance.now()
+  topo.moveSlot(100, '10.0.0.2:7000')
+  t.equal(topo.epoch, -1, 'a MOVED leaves the epoch unknown')
+  // The refresh that was already under way answers with the map from before the move.
+  topo.apply({ ...THREE, maxEpoch: 5 }, askedBefore)
+  t.equal(topo.masterFor(100), '10.0.0.2:7000', 'the slot learnt from the MOVED stays')
+  t.equal(topo.masterFor(101), '10.0.0.1:7000', 'the rest follows the view')
+  t.equal(topo.epoch, -1, 'still unknown: the view is older than the MOVED')
+  // A view asked for after the move is the truth, whatever it says.
+  topo.apply({ ...THREE, maxEpoch: 6 }, performance.now())
+  t.equal(topo.masterFor(100), '10.0.0.1:7000')
+  t.equal(topo.epoch, 6)
+})
