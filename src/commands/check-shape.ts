@@ -32,7 +32,9 @@ import type { CommandSpec } from './command-spec.js'
  *
  * Left to the node on purpose:
  * - FCALL, FCALL_RO: "Function not found" comes before the numkeys checks, and only a node
- *   knows its functions; the router forwards a malformed one to a master.
+ *   knows its functions; the router forwards a malformed one to a master, which reads no key
+ *   from it, except a numkeys C's atoi() still reads as a count ("02", "2x"): over keys in
+ *   several slots that one gets the cluster's CROSSSLOT.
  * - GEORADIUS, GEORADIUSBYMEMBER (STORE/STOREDIST): the source key is looked up (WRONGTYPE)
  *   before the options are parsed; slotgate finds the STORE key as a cluster node does.
  * - Single-key commands with pairs or fields (HSET, HMSET, XADD, ZADD, ...): their key does
