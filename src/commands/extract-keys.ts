@@ -1,3 +1,4 @@
+import { equalsUpper } from './arg-words.js'
 import type { CommandSpec, KeyPlan, KeySpec } from './command-spec.js'
 
 /**
@@ -100,18 +101,6 @@ function findKeyword (args: readonly Buffer[], keyword: string, startFrom: numbe
     for (let i = argc + startFrom; i >= 1 && i < argc; i--) if (equalsUpper(args[i], keyword)) return i + 1
   }
   return -1
-}
-
-/** Case-insensitive compare of a Buffer with an upper-case ASCII string, without allocating. */
-function equalsUpper (buf: Buffer, upper: string): boolean {
-  const len = buf.length
-  if (len !== upper.length) return false
-  for (let i = 0; i < len; i++) {
-    let b = buf[i]
-    if (b >= 0x61 && b <= 0x7a) b -= 0x20
-    if (b !== upper.charCodeAt(i)) return false
-  }
-  return true
 }
 
 /**

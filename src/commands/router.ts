@@ -2,6 +2,8 @@ import { keySlot } from '../cluster/key-slot.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { CommandFlag, hasValidArity, isReadOnly, type CommandSpec } from './command-spec.js'
 import type { CommandTable } from './command-table.js'
+import { equalsUpper } from './arg-words.js'
+import { checkShape } from './check-shape.js'
 import { extractKeys } from './extract-keys.js'
 import type { MergeKind } from './merge-replies.js'
 import { ALLOW_ALL, type CommandPolicy } from './command-policy.js'
@@ -23,8 +25,14 @@ export type RoutePlan =
   | { kind: 'scan', spec: CommandSpec }
   | { kind: 'blocking', slot: number, spec: CommandSpec }
   | { kind: 'session', name: string, slot: number, spec: CommandSpec }
-  /** `spec` is set once the command is known and its arity right: checks after that stage (auth, ACL) still apply. */
-  | { kind: 'reject', error: string, spec?: CommandSpec }
+  /**
+   * `spec` is set once the command is known and its arity right: checks after that stage
+   * (auth, ACL) still apply. `atExec` marks an error a node finds only when it runs the
+   * command (its own syntax, see check-shape.ts), not when it accepts it: inside MULTI a node
+   * queues such a command and reports the error in its place in EXEC's reply, without
+   * aborting the transaction.
+   */
+  | { kind: 'reject', error: string, spec?: CommandSpec, atExec?: true }
 
 /**
  * Commands slotgate answers itself because a single node would answer them about the
@@ -90,7 +98,9 @@ const TO_ALL_NODES: ReadonlySet<string> = new Set(['config|set', 'config|resetst
 
 /**
  * Turns a request into a plan. Pure: looks at the command table and the arguments only.
- * Checks run in a single node's order: unknown command, arity, then keys and slots.
+ * Checks run in a single node's order: unknown command, arity (then the proxy's command
+ * policy), then the command's own syntax where keys depend on it (`checkShape`), then keys
+ * and slots.
  */
 export function routeCommand (table: CommandTable, args: readonly Buffer[], policy: CommandPolicy = ALLOW_ALL): RoutePlan {
   const spec = table.lookup(args as Buffer[])
@@ -107,6 +117,8 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
   }
   const rule = policy.deniedBy(spec.name)
   if (rule !== null) return { kind: 'reject', error: ReplyStrings.denied(spec.name.replace('|', ' '), rule), spec }
+  const shapeError = checkShape(spec, args)
+  if (shapeError !== null) return { kind: 'reject', error: shapeError, spec, atExec: true }
   if (LOCAL_COMMANDS.has(spec.name)) return { kind: 'local', name: spec.name, spec }
   if (spec.name === 'publish') {
     // To the channel's home master, where slotgate's subscribers of it are: the count is one node's.
@@ -121,8 +133,8 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
     return { kind: 'session', name: spec.name, slot, spec }
   }
   if (keys === null) {
-    // Malformed key arguments (e.g. numkeys larger than argc): the node will answer with
-    // Redis' exact error without running anything, so let one answer.
+    // Keys unknowable and not checked above (FCALL's numkeys, which a node checks only once
+    // it found the function): let a master answer with its own error.
     return { kind: 'any-node', readOnly, spec }
   }
   if (keys.length === 0) {
@@ -154,13 +166,19 @@ function sameSlot (args: readonly Buffer[], keys: readonly number[]): number {
   return slot
 }
 
-/** XREAD/XREADGROUP block only with a BLOCK option; the B* commands always may. */
+/**
+ * XREAD/XREADGROUP block only with a BLOCK option; the B* commands always may. The options
+ * were checked (check-shape.ts), so they are walked as xreadCommand reads them: a group or
+ * consumer named BLOCK is not the option.
+ */
 function blocks (name: string, args: readonly Buffer[]): boolean {
   if (name !== 'xread' && name !== 'xreadgroup') return true
   for (let i = 1; i < args.length; i++) {
     const a = args[i]
-    if (a.length === 5 && a.toString('latin1').toUpperCase() === 'BLOCK') return true
-    if (a.length === 7 && a.toString('latin1').toUpperCase() === 'STREAMS') return false
+    if (equalsUpper(a, 'BLOCK')) return true
+    if (equalsUpper(a, 'STREAMS')) return false
+    if (equalsUpper(a, 'COUNT')) i += 1
+    else if (equalsUpper(a, 'GROUP')) i += 2
   }
   return false
 }

@@ -140,6 +140,9 @@ const ERRORS: ReadonlyArray<readonly [string, string, string[][], string]> = [
   ['count with a plus sign', '*+1\r\n$4\r\nPING\r\n', [], 'invalid multibulk length'],
   ['count with a leading zero', '*01\r\n$4\r\nPING\r\n', [], 'invalid multibulk length'],
   ['count over INT_MAX', '*2147483648\r\n', [], 'invalid multibulk length'],
+  // string2ll refuses "-0" (a negative count like *-5 is ignored, *-0 is not a number)
+  ['count "-0"', '*-0\r\n*1\r\n$4\r\nPING\r\n', [], 'invalid multibulk length'],
+  ['bulk length "-0"', '*1\r\n$-0\r\n', [], 'invalid bulk length'],
   ['an integer where a bulk should be', '*1\r\n:5\r\n', [], 'expected \'$\', got \':\''],
   ['an inline word where a bulk should be', '*2\r\n$3\r\nGET\r\nk\r\n', [], 'expected \'$\', got \'k\''],
   ['negative bulk length', '*1\r\n$-1\r\n', [], 'invalid bulk length'],

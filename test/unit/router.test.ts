@@ -118,7 +118,15 @@ const REDIS_ERRORS: ReadonlyArray<readonly [string[], string]> = [
   // a subcommand's arity error names it container|sub, as Redis 7.0 does
   [['CONFIG', 'GET'], 'ERR wrong number of arguments for \'config|get\' command'],
   [['CLIENT', 'SETNAME'], 'ERR wrong number of arguments for \'client|setname\' command'],
-  [['OBJECT', 'ENCODING'], 'ERR wrong number of arguments for \'object|encoding\' command']
+  [['OBJECT', 'ENCODING'], 'ERR wrong number of arguments for \'object|encoding\' command'],
+  // the command's own syntax where keys depend on it (check-shape.ts): never split, never CROSSSLOT
+  [['MSET', 'a', '1', 'b'], 'ERR wrong number of arguments for \'mset\' command'],
+  [['MSETNX', 'a', '1', 'b'], 'ERR wrong number of arguments for \'msetnx\' command'],
+  [['EVAL', 'return 1', 'notanumber'], 'ERR value is not an integer or out of range'],
+  [['EVAL', 'return 1', '3', 'a', 'b'], 'ERR Number of keys can\'t be greater than number of args'],
+  [['EVAL_RO', 'return 1', '-1', 'k'], 'ERR Number of keys can\'t be negative'],
+  [['ZUNIONSTORE', 'd', 'x', 'a'], 'ERR value is not an integer or out of range'],
+  [['XREAD', 'STREAMS', 'a', 'b', '0'], 'ERR Unbalanced XREAD list of streams: for each stream key an ID or \'$\' must be specified.']
 ]
 
 const LOCAL: ReadonlyArray<readonly [string[], Summary]> = [
@@ -188,12 +196,10 @@ const ANY_NODE: ReadonlyArray<readonly [string[], Summary]> = [
   // PUBLISH of a keyevent channel: every master has its own events, so any of them.
   [['PUBLISH', '__keyevent@0__:del', 'k'], ['any-node', false, 'publish']],
   [['CONFIG', 'GET', 'maxmemory'], ['any-node', false, 'config|get']],
-  // malformed numkeys: the node answers with its own error
-  [['EVAL', 'return 1', 'notanumber'], ['any-node', false, 'eval']],
-  [['EVAL', 'return 1', '5', 'k'], ['any-node', false, 'eval']],
-  [['EVAL', 'return 1', '-1', 'k'], ['any-node', false, 'eval']],
-  [['EVAL_RO', 'return 1', 'x'], ['any-node', true, 'eval_ro']],
-  [['ZUNIONSTORE', 'd', 'x', 'a'], ['any-node', false, 'zunionstore']]
+  // FCALL's malformed numkeys: a node looks the function up first, so a master answers
+  [['FCALL', 'f', 'notanumber', 'a', 'b'], ['any-node', false, 'fcall']],
+  [['FCALL', 'f', '5', 'k'], ['any-node', false, 'fcall']],
+  [['FCALL_RO', 'f', '-1', 'k'], ['any-node', true, 'fcall_ro']]
 ]
 
 // PUBLISH goes to its channel's home master, where slotgate's subscribers of it are, so the
@@ -264,6 +270,35 @@ t.test('the command policy denies by name, by container, and after Redis\' own c
   t.same(denied(['CONFIG', 'GET', 'maxmemory']), ['any-node', false, 'config|get'], 'a sibling subcommand stays allowed')
   t.same(denied(['DEBUG']), ['reject', 'ERR wrong number of arguments for \'debug\' command'], 'arity first, as Redis')
   t.same(denied(['GET', 'foo']), ['single', 12182, true, 'get'])
+})
+
+t.test('MSET a 1 b (issue 13): the arity error as a single node says it, never a split plan', async t => {
+  const plan = routeCommand(table, ['MSET', 'a', '1', 'b'].map(w => Buffer.from(w)))
+  t.equal(plan.kind, 'reject')
+  if (plan.kind !== 'reject') return
+  t.equal(plan.error, 'ERR wrong number of arguments for \'mset\' command')
+  t.equal(plan.spec?.name, 'mset', 'spec set: NOAUTH and NOPERM still come first in the session')
+  t.equal(plan.atExec, true, 'a node finds it when running MSET: inside MULTI it would be queued')
+  // a and b are in different slots: with an even count it is a split, so the odd count is what refuses it
+  t.same(route(['MSET', 'a', '1', 'b', '2']), ['split', [1, 3], 'all-ok', false, 'mset'])
+  t.same(route(['MSET', 'a', '1', 'b', '2', 'c']), ['reject', 'ERR wrong number of arguments for \'mset\' command'])
+  t.same(route(['MSET', '{t}a', '1', '{t}b']), ['reject', 'ERR wrong number of arguments for \'mset\' command'], 'one slot too')
+})
+
+t.test('the order of checks: unknown command, arity, the proxy\'s policy, then the command\'s own syntax', async t => {
+  t.same(route(['MSET', 'a']), ['reject', 'ERR wrong number of arguments for \'mset\' command'], 'arity (table) first')
+  const policy = new CommandPolicy(['mset'])
+  const plan = summarize(routeCommand(table, ['MSET', 'a', '1', 'b'].map(w => Buffer.from(w)), policy))
+  t.same(plan, ['reject', 'ERR slotgate: \'MSET\' is denied by the proxy\'s command policy (rule \'mset\' in denyCommands)'],
+    'a denied command is refused as unknown would be, before its syntax is looked at')
+  const arityPlan = routeCommand(table, ['GET'].map(w => Buffer.from(w)))
+  t.equal(arityPlan.kind === 'reject' ? arityPlan.atExec : 'not a reject', undefined, 'an arity error is not deferred: a node refuses it before MULTI queues it')
+})
+
+t.test('XREAD blocks only with a BLOCK option, read as xreadCommand reads its options', async t => {
+  t.same(route(['XREADGROUP', 'GROUP', 'BLOCK', 'c', 'STREAMS', 's1', '>']), ['single', 15224, false, 'xreadgroup'], 'a group named BLOCK')
+  t.same(route(['XREAD', 'COUNT', '1', 'BLOCK', '5', 'STREAMS', 's1', '$']), ['blocking', 15224, 'xread'])
+  t.same(route(['XREAD', 'BLOCK', 'x', 'STREAMS', 's1', '$']), ['reject', 'ERR timeout is not an integer or out of range'])
 })
 
 // A key without a tag that equals another key's tag hashes to the same slot.
