@@ -1,5 +1,6 @@
 import { CommandFlag } from '../commands/command-spec.js'
 import type { RoutePlan } from '../commands/router.js'
+import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { runClientCommand } from './client-commands.js'
 import type { ClientState } from './client-state.js'
@@ -37,7 +38,11 @@ const LOCAL_IN_MULTI: ReadonlySet<string> = new Set([
 export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: ClientState): boolean {
   const tx = client.transaction
   const sink = client.sink
-  if (plan.kind === 'reject') { sink.push(tx.queue(args, -1, plan.error)); return true }
+  if (plan.kind === 'reject') {
+    // A node finds a command's own syntax errors only when it runs it: queued, the error in EXEC's array.
+    if (plan.atExec === true) { const error = errorReply(plan.error); sink.push(tx.queue(args, -1, null, () => error)) } else sink.push(tx.queue(args, -1, plan.error))
+    return true
+  }
   const name = plan.kind === 'local' || plan.kind === 'session' ? plan.name : plan.spec.name
   if (['exec', 'discard', 'multi', 'watch', 'reset', 'quit'].includes(name)) return false
   if (REFUSED_IN_MULTI.has(name)) { sink.push(tx.queue(args, -1, ReplyStrings.stateChangeInMulti(name))); return true }

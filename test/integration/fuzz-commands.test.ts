@@ -346,14 +346,14 @@ t.test('issue 13: `redis-cli MSET a 1 b` gets a single node\'s error and slotgat
   t.equal(cli.child.exitCode, null)
 })
 
-t.test('known gaps, left to the lead\'s session work (todo)', async t => {
+t.test('syntax errors a node finds when it runs the command: inside MULTI, in EXEC\'s array; one known gap (todo)', async t => {
   const c = await RawConn.open(cli.port)
   t.teardown(() => { c.destroy() })
   // A node queues a command whose own syntax is wrong and reports the error inside EXEC's
-  // reply; the router marks these rejects `atExec`, which transaction-plan.ts does not honour yet.
+  // reply; the router marks these rejects `atExec`, and the transaction answers them in place.
   c.write(cmd('MULTI') + cmd('MSET', '{t}a', '1', '{t}b') + cmd('SET', '{t}c', 'x') + cmd('EXEC'))
   t.same(await c.read(4), ['+OK\r\n', '+QUEUED\r\n', '+QUEUED\r\n', `*2\r\n-${R.wrongArity('mset')}\r\n+OK\r\n`],
-    'MULTI / MSET {t}a 1 {t}b / SET / EXEC as on one node', { todo: 'session: queue reject plans marked atExec, splice the error into EXEC' })
+    'MULTI / MSET {t}a 1 {t}b / SET / EXEC as on one node')
   // FCALL's numkeys is checked by a node only once it found the function, so slotgate
   // forwards a malformed one. A cluster node that cannot parse numkeys falls back to atoi()
   // (Redis 7.0 genericGetKeys): '02' reads as 2 keys, here in two slots, and it says CROSSSLOT.
