@@ -25,7 +25,7 @@ import { RespServer } from './server/resp-server.js'
 import { unauthenticatedExposure } from './server/exposure.js'
 import type { ReloadReport } from './server/file-reloader.js'
 import { clientTlsFiles, currentRequirepass, startFileReloader } from './server/reload-targets.js'
-import type { SessionContext } from './session/client-session.js'
+import type { SessionContext } from './session/session-context.js'
 import type { InfoSource } from './exec/info.js'
 import { SLOTGATE_VERSION } from './version.js'
 
@@ -204,7 +204,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     logger.warn({ bind: config.bind, port, clientAuth: 'none' }, 'clients beyond loopback can connect without authenticating: set requirepass, usersFile or tlsClientAuth, or bind to 127.0.0.1')
   }
   const reloader = startFileReloader(config, { server, auth: ctx.auth }, logger, metrics)
-  const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, server })
+  const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, server, failoverDeadlineMs: () => dispatchOptions.failoverDeadlineMs })
 
   let stopped = false
   const ready = (async () => {

@@ -55,3 +55,18 @@ export function parseClusterSignal (reply: Buffer, fromNode: NodeAddress): Clust
   if (colon === 0) node = fromNode.slice(0, fromNode.lastIndexOf(':')) + node
   return { kind, slot, node }
 }
+
+/**
+ * The signal a MULTI ... EXEC block carries: none when EXEC ran (its reply is not an error);
+ * otherwise the first signal among MULTI's and the queued commands' replies, which made the
+ * node discard the block (EXECABORT): nothing ran, so the block as a whole follows it.
+ */
+export function blockSignal (replies: readonly Buffer[], node: NodeAddress): ClusterSignal | null {
+  const exec = replies[replies.length - 1]
+  if (exec[0] !== 0x2d && exec[0] !== 0x21) return null
+  for (let i = 0; i < replies.length - 1; i++) {
+    const signal = replies[i][0] === 0x2d ? parseClusterSignal(replies[i], node) : null
+    if (signal !== null) return signal
+  }
+  return null
+}

@@ -1,6 +1,14 @@
 import type { BackendRequest, RequestLink } from './backend-request.js'
 import type { NodeAddress } from './node-address.js'
 import { NodeLink, type LinkListener, type LinkOptions } from './node-link.js'
+import { errorReply } from '../resp/encode.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
+
+function end (req: BackendRequest, message: string): void {
+  if (req.reply !== null) return
+  req.reply = errorReply(message)
+  req.owner.onRequestDone(req)
+}
 
 /** Who owns a dedicated link: told about unsolicited frames and about its end. */
 export interface DedicatedLinkOwner {
@@ -42,7 +50,7 @@ export class DedicatedLink implements LinkListener, RequestLink {
   /** Sends a request on this connection (a closed one reports it lost, unwritten). */
   send (req: BackendRequest): void {
     if (this.down) {
-      this.host.onRequestsLost(this.node, false, [req], [], 'link closed')
+      this.lost(false, [req], [], 'link closed')
       return
     }
     this.link.send(req)
@@ -72,6 +80,18 @@ export class DedicatedLink implements LinkListener, RequestLink {
     this.host.unwatch(link)
     // The owner first, so a provider knows its link is gone before its requests are routed again.
     this.owner.onDedicatedDown(this, reason)
-    this.host.onRequestsLost(this.node, link.timedOut, unwritten, inFlight, reason)
+    this.lost(link.timedOut, unwritten, inFlight, reason)
+  }
+
+  /**
+   * Requests with a LinkProvider go through the loss policy (the provider decides where they
+   * may go next). The others belong to this connection alone (a subscription command): they
+   * must never be routed to another connection, least of all a shared one; they end here.
+   */
+  private lost (timedOut: boolean, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void {
+    const movable = (r: BackendRequest): boolean => r.via !== null
+    this.host.onRequestsLost(this.node, timedOut, unwritten.filter(movable), inFlight.filter(movable), reason)
+    for (const r of unwritten) if (!movable(r)) end(r, ReplyStrings.notSent(this.node, reason))
+    for (const r of inFlight) if (!movable(r)) end(r, ReplyStrings.outcomeUnknown(this.node, reason))
   }
 }

@@ -1,5 +1,6 @@
 import { BackendRequest, ReadFrom, type RequestLink, type RequestOwner } from './backend-request.js'
-import { parseClusterSignal, type ClusterSignal } from './cluster-signal.js'
+import { blockSignal, parseClusterSignal, type ClusterSignal } from './cluster-signal.js'
+import { countRetry, DispatchStats, type RetriedSignal } from './dispatch-stats.js'
 import { judgeLoss, judgeSignal, type GiveUpReason, type PolicyOptions } from './failure-policy.js'
 import type { LinkPool } from './link-pool.js'
 import type { LinkListener, NodeLink } from './node-link.js'
@@ -15,31 +16,6 @@ const NOBODY: RequestOwner = { onRequestDone () {}, closed: false }
 
 /** Redirect and retry policy settings (see failure-policy.ts). */
 export type DispatchOptions = PolicyOptions
-
-/** The transient signals retried after a backoff. */
-export type RetriedSignal = 'tryagain' | 'clusterdown' | 'loading' | 'readonly' | 'masterdown'
-
-/** What the dispatcher counts (exported by the metrics module); plain fields, so `{ ...stats }` is a snapshot. */
-export class DispatchStats {
-  moved = 0
-  ask = 0
-  /** Sends repeated after a transient signal, by signal. */
-  tryAgain = 0
-  clusterDown = 0
-  loading = 0
-  /** Writes that met READONLY from a master a failover had demoted. */
-  demoted = 0
-  masterDown = 0
-  /** Read-only commands sent again after their link broke mid-flight. */
-  retriedReads = 0
-  /** Unwritten commands re-routed after their link broke. */
-  rerouted = 0
-  /** Writes answered "outcome unknown" because their link broke mid-flight. */
-  unknownOutcome = 0
-  /** Commands that had to wait for a reachable master, and those that gave up. */
-  waited = 0
-  deadlineExceeded = 0
-}
 
 /**
  * Sends requests to the right node and carries out the failure policy (failure-policy.ts)
@@ -272,30 +248,5 @@ export class RequestDispatcher implements LinkListener {
 
   private fail (req: BackendRequest, message: string): void {
     this.deliver(req, errorReply(message))
-  }
-}
-
-/**
- * The signal a MULTI ... EXEC block carries: none when EXEC ran (its reply is not an error);
- * otherwise the first signal among MULTI's and the queued commands' replies, which made the
- * node discard the block (EXECABORT): nothing ran, so the block as a whole follows it.
- */
-function blockSignal (replies: readonly Buffer[], node: NodeAddress): ClusterSignal | null {
-  const exec = replies[replies.length - 1]
-  if (exec[0] !== 0x2d && exec[0] !== 0x21) return null
-  for (let i = 0; i < replies.length - 1; i++) {
-    const signal = replies[i][0] === 0x2d ? parseClusterSignal(replies[i], node) : null
-    if (signal !== null) return signal
-  }
-  return null
-}
-
-function countRetry (stats: DispatchStats, signal: RetriedSignal): void {
-  switch (signal) {
-    case 'tryagain': stats.tryAgain++; return
-    case 'clusterdown': stats.clusterDown++; return
-    case 'loading': stats.loading++; return
-    case 'readonly': stats.demoted++; return
-    case 'masterdown': stats.masterDown++
   }
 }

@@ -65,7 +65,7 @@ export class ClientState implements ClientContext {
   close (): void {
     for (const b of this.blocked) b.abandon()
     this.blocked.clear()
-    this.transaction.reset()
+    this.transaction.close()
     this.subscriptions.close()
   }
 

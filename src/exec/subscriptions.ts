@@ -7,51 +7,14 @@ import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import type { ClientContext } from './context.js'
 import { readPubSubFrame, subscriptionFrame } from './pubsub-frames.js'
+import { Confirmation, CONFIRMATION, isPending, SUBSCRIBE, UNSUBSCRIBE, type Kind, type NodeSubs, type Pending } from './pubsub-state.js'
 import { channelHome, isNodeLocalChannel } from '../commands/pubsub-homes.js'
-import { LocalReply, type QueueEntry } from './queue-entry.js'
+import { LocalReply } from './queue-entry.js'
 import { dedicatedLinkOptions } from './targets.js'
 
-/** The three kinds of subscription, and their commands. */
-type Kind = 'channel' | 'pattern' | 'shard'
-const SUBSCRIBE: Record<Kind, string> = { channel: 'SUBSCRIBE', pattern: 'PSUBSCRIBE', shard: 'SSUBSCRIBE' }
-const UNSUBSCRIBE: Record<Kind, string> = { channel: 'UNSUBSCRIBE', pattern: 'PUNSUBSCRIBE', shard: 'SUNSUBSCRIBE' }
-const CONFIRMATION: Record<string, [Kind, boolean]> = {
-  subscribe: ['channel', true],
-  psubscribe: ['pattern', true],
-  ssubscribe: ['shard', true],
-  unsubscribe: ['channel', false],
-  punsubscribe: ['pattern', false],
-  sunsubscribe: ['shard', false]
-}
 /** Requests on Pub/Sub connections are answered by frames, not one by one: nobody waits on them. */
 const NOBODY: RequestOwner = { onRequestDone () {}, closed: false }
 const RECONCILE_DELAY_MS = 250
-
-/** A client's (P|S)SUBSCRIBE: its place in the reply queue, complete once every node confirmed. */
-class Confirmation implements QueueEntry {
-  reply: Buffer | null = null
-  command: string | null | undefined = undefined
-  startedAt = 0
-  awaited = 0
-  error: Buffer | null = null
-  constructor (private readonly frames: Buffer, private readonly client: ClientContext) {}
-  ack (): void { if (--this.awaited <= 0) this.complete() }
-  complete (): void {
-    if (this.reply !== null) return
-    this.reply = this.error ?? this.frames
-    this.client.sink.onRequestDone(this)
-  }
-}
-
-/** A command sent on a node's Pub/Sub connection, awaiting one confirmation per name. */
-interface Pending { kind: Kind, subscribe: boolean, names: string[], waiter: Confirmation | null }
-
-/** One node's Pub/Sub connection for this client, and what is subscribed there. */
-interface NodeSubs {
-  link: DedicatedLink
-  active: Record<Kind, Set<string>>
-  pending: Pending[]
-}
 
 /**
  * Pub/Sub for one client. Classic channels live on their home master (pubsub-homes.ts), so
@@ -329,8 +292,4 @@ export class Subscriptions implements DedicatedLinkOwner {
   private countFor (kind: Kind): number {
     return kind === 'shard' ? this.wanted.shard.size : this.wanted.channel.size + this.wanted.pattern.size
   }
-}
-
-function isPending (subs: NodeSubs, kind: Kind, name: string, subscribe?: boolean): boolean {
-  return subs.pending.some(p => p.kind === kind && (subscribe === undefined || p.subscribe === subscribe) && p.names.includes(name))
 }

@@ -38,6 +38,8 @@ export class Transaction {
   private queued: QueuedCommand[] = []
   private slot = -1
   private watch: WatchConnection | null = null
+  /** Watch connections of blocks still running: closed with the client if it leaves first. */
+  private readonly running = new Set<WatchConnection>()
 
   constructor (private readonly client: ClientContext) {}
 
@@ -122,7 +124,8 @@ export class Transaction {
       watch.close()
       return new LocalReply(nullArrayReply(this.client.protocol))
     }
-    const block = new TransactionBlock(this.client, queued, slot, watch)
+    if (watch !== null) this.running.add(watch)
+    const block = new TransactionBlock(this.client, queued, slot, watch, () => { if (watch !== null) this.running.delete(watch) })
     block.start()
     return block
   }
@@ -133,6 +136,13 @@ export class Transaction {
     this.aborted = false
     this.queued = []
     this.release()
+  }
+
+  /** The client is gone: also the connections of its blocks still running (nobody will read their replies). */
+  close (): void {
+    this.reset()
+    for (const w of this.running) w.close()
+    this.running.clear()
   }
 
   private release (): void {
@@ -152,7 +162,7 @@ class TransactionBlock implements RequestOwner, QueueEntry {
   startedAt = 0
 
   constructor (private readonly client: ClientContext, private readonly commands: QueuedCommand[],
-    private readonly slot: number, private readonly watch: WatchConnection | null) {}
+    private readonly slot: number, private readonly watch: WatchConnection | null, private readonly ended: () => void) {}
 
   get closed (): boolean { return this.client.sink.closed }
   get lane (): number { return this.client.sink.lane }
@@ -178,6 +188,7 @@ class TransactionBlock implements RequestOwner, QueueEntry {
   /** @internal RequestOwner: the block's replies (or its failure). */
   onRequestDone (req: BackendRequest): void {
     this.watch?.close()
+    this.ended()
     const replies = req.replies
     // When MULTI itself failed, its error says more than EXEC's.
     const whole = replies !== null && replies.length === req.replyCount && isErrorReply(replies[0]) ? replies[0] : req.reply as Buffer

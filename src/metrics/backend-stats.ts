@@ -1,4 +1,3 @@
-import type { NodeAddress } from '../cluster/node-address.js'
 import { LatencyBuckets } from './latency-buckets.js'
 import type { BackendObserver } from './observers.js'
 
@@ -8,10 +7,10 @@ import type { BackendObserver } from './observers.js'
  * so the `node` label stays bounded by the cluster's size.
  */
 export class BackendStats implements BackendObserver {
-  private readonly byNode = new Map<NodeAddress, LatencyBuckets>()
+  private readonly byNode = new Map<string, LatencyBuckets>()
 
   /** @internal BackendObserver */
-  backendReply (node: NodeAddress, sentAt: number, receivedAt: number): void {
+  backendReply (node: string, sentAt: number, receivedAt: number): void {
     let buckets = this.byNode.get(node)
     if (buckets === undefined) {
       buckets = new LatencyBuckets()
@@ -21,12 +20,12 @@ export class BackendStats implements BackendObserver {
   }
 
   /** Drops nodes not in `known`. */
-  retain (known: ReadonlySet<NodeAddress>): void {
+  retain (known: ReadonlySet<string>): void {
     for (const node of this.byNode.keys()) if (!known.has(node)) this.byNode.delete(node)
   }
 
   /** Every node's latencies. */
-  entries (): Iterable<[NodeAddress, LatencyBuckets]> {
+  entries (): Iterable<[string, LatencyBuckets]> {
     return this.byNode.entries()
   }
 }

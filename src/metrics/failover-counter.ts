@@ -1,5 +1,8 @@
-import type { NodeAddress } from '../cluster/node-address.js'
-import type { Shard } from '../cluster/topology.js'
+/** A shard as the counter reads it (a node is named `host:port`). */
+export interface ShardRoles {
+  readonly master: string
+  readonly replicas: readonly string[]
+}
 
 /**
  * Counts failovers slotgate has followed: a node it knew as a replica of a master now serves
@@ -9,13 +12,13 @@ import type { Shard } from '../cluster/topology.js'
 export class FailoverCounter {
   /** Failovers seen since start. */
   count = 0
-  private masters = new Set<NodeAddress>()
-  private replicaOf = new Map<NodeAddress, NodeAddress>()
+  private masters = new Set<string>()
+  private replicaOf = new Map<string, string>()
 
   /** Compares the new shards with the previous ones. */
-  update (shards: readonly Shard[]): void {
-    const masters = new Set<NodeAddress>()
-    const replicaOf = new Map<NodeAddress, NodeAddress>()
+  update (shards: readonly ShardRoles[]): void {
+    const masters = new Set<string>()
+    const replicaOf = new Map<string, string>()
     for (const shard of shards) {
       masters.add(shard.master)
       for (const replica of shard.replicas) replicaOf.set(replica, shard.master)

@@ -6,10 +6,6 @@
  * bytes) in the name, `_total` on counters.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Aggregator } from 'prom-client'
-import type { NodeAddress } from '../cluster/node-address.js'
-import type { DispatchStats } from '../cluster/request-dispatcher.js'
-import type { RefreshTrigger } from '../cluster/topology-refresher.js'
-import type { Topology } from '../cluster/topology.js'
 import { BackendStats } from './backend-stats.js'
 import { BucketedHistogram } from './bucketed-histogram.js'
 import { COMMAND_RESULTS, CommandStats } from './command-stats.js'
@@ -19,17 +15,40 @@ import { internalErrors } from './internal-errors.js'
 
 /** One backend link, as the `slotgate_backend_links` gauge counts it. */
 export interface LinkSample {
-  node: NodeAddress
+  node: string
   role: 'master' | 'replica'
   /** `backoff`: no link, the node failed recently and is waiting out its reconnect delay. */
   state: 'up' | 'connecting' | 'backoff'
 }
 
+/**
+ * The dispatcher's counters, as the metrics read them (declared here: metrics depend on
+ * nothing of the cluster layer, which fills these plain fields).
+ */
+export interface DispatchCounters {
+  readonly moved: number
+  readonly ask: number
+  readonly tryAgain: number
+  readonly clusterDown: number
+  readonly loading: number
+  readonly demoted: number
+  readonly masterDown: number
+  readonly retriedReads: number
+  readonly rerouted: number
+  readonly unknownOutcome: number
+  readonly waited: number
+  readonly deadlineExceeded: number
+}
+
 /** What the metrics read at scrape time. */
 export interface MetricSources {
   readonly server: { readonly clientCount: number, readonly accepted: number, readonly rejected: number }
-  readonly dispatcher: { readonly stats: DispatchStats, readonly waitingCount: number }
-  readonly topology: Topology
+  readonly dispatcher: { readonly stats: DispatchCounters, readonly waitingCount: number }
+  readonly topology: {
+    coveredSlots (): number
+    masters (): readonly string[]
+    nodes (): readonly string[]
+  }
   links (): Iterable<LinkSample>
   /** Null when ready, else why not (see readiness.ts). */
   notReadyReason (): string | null
@@ -53,7 +72,7 @@ export class SlotgateMetrics {
   protocolErrors = 0
   /** True when clients beyond loopback need no credential (set by main.ts; see server/exposure.ts). */
   unauthenticatedListener: () => boolean = () => false
-  private readonly refreshes = new Map<string, { trigger: RefreshTrigger, outcome: RefreshOutcome, count: number }>()
+  private readonly refreshes = new Map<string, { trigger: string, outcome: RefreshOutcome, count: number }>()
   private readonly reloads = new Map<string, { file: string, outcome: string, count: number }>()
 
   /** Records a reload of watched files (`tls`, `users`; `reloaded` or `failed`). */
@@ -65,7 +84,7 @@ export class SlotgateMetrics {
   }
 
   /** Records a topology refresh (RefreshObserver). */
-  refreshDone (trigger: RefreshTrigger, outcome: RefreshOutcome): void {
+  refreshDone (trigger: string, outcome: RefreshOutcome): void {
     const key = `${trigger} ${outcome}`
     const entry = this.refreshes.get(key)
     if (entry === undefined) this.refreshes.set(key, { trigger, outcome, count: 1 })

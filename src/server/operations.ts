@@ -6,14 +6,16 @@ import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
 import type { SlotgateConfig } from '../config/schema.js'
 import type { LinkSample, SlotgateMetrics } from '../metrics/metrics.js'
-import { notReadyReason } from '../metrics/readiness.js'
+import { Readiness } from './readiness.js'
 import { SLOTGATE_VERSION } from '../version.js'
 import { drainClients, type DrainableServer, type DrainOutcome } from './drain.js'
 import { HttpServer } from './http-server.js'
 
 /** What the operator-facing side needs from a running slotgate. */
 export interface OperationsDeps {
-  config: Pick<SlotgateConfig, 'metricsEnabled' | 'metricsPort' | 'metricsBind'>
+  config: Pick<SlotgateConfig, 'metricsEnabled' | 'metricsPort' | 'metricsBind' | 'readinessMaxUnservablePercent'>
+  /** The failover deadline in force (auto from the cluster's node timeout, or configured). */
+  failoverDeadlineMs (): number
   logger: Logger
   /** Null with metricsEnabled false. */
   metrics: SlotgateMetrics | null
@@ -43,11 +45,14 @@ export interface Operations {
 export async function startOperations (deps: OperationsDeps): Promise<Operations> {
   const { topology, pool, metrics, config } = deps
   let draining = false
-  const reason = (): string | null => notReadyReason({
+  const readiness = new Readiness({
     draining: () => draining,
     topology,
-    linkFor: node => pool.linkFor(node)
+    linkFor: node => pool.linkFor(node),
+    failoverDeadlineMs: () => deps.failoverDeadlineMs(),
+    maxUnservablePercent: config.readinessMaxUnservablePercent
   })
+  const reason = (): string | null => readiness.reason()
   metrics?.register({
     server: deps.server,
     dispatcher: deps.dispatcher,

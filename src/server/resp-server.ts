@@ -2,7 +2,8 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
-import { ClientSession, type SessionContext } from '../session/client-session.js'
+import { ClientSession } from '../session/client-session.js'
+import type { SessionContext } from '../session/session-context.js'
 import { listenOn } from './listen.js'
 
 /** Listener settings. */

@@ -1,38 +1,23 @@
 import type net from 'node:net'
 import { accessError } from '../access/access-check.js'
-import type { CommandPolicy } from '../commands/command-policy.js'
 import { routeCommand } from '../commands/router.js'
 import { ClientState } from '../exec/client-state.js'
-import type { ClientView, ExecContext } from '../exec/context.js'
+import type { ClientView } from '../exec/context.js'
 import { execute, needsFence } from '../exec/execute.js'
 import { LocalReply, type QueueEntry, type ReplySink } from '../exec/queue-entry.js'
 import { internalErrors } from '../metrics/internal-errors.js'
-import type { CommandObserver, ObservedCommand } from '../metrics/observers.js'
+import type { ObservedCommand } from '../metrics/observers.js'
 import { traffic } from '../metrics/traffic.js'
 import { errorReply } from '../resp/encode.js'
-import { RequestParser, type RequestLimits, type RequestSink } from '../resp/request-parser.js'
+import { RequestParser, type RequestSink } from '../resp/request-parser.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { RingQueue } from '../util/ring-queue.js'
 import { tickBatcher, type Flushable } from '../util/tick-batcher.js'
-import { OutputLimit, type OutputLimitConfig } from './output-limit.js'
-
-/** What every session shares: the execution context, and the limits of the client side. */
-export interface SessionContext extends ExecContext {
-  readonly limits: RequestLimits
-  readonly policy: CommandPolicy
-  /** Output buffer limits (Redis' client-output-buffer-limit) for normal clients and subscribers. */
-  readonly outputLimits: { normal: OutputLimitConfig, pubsub: OutputLimitConfig }
-  /** Unanswered requests after which a client's further requests wait (backpressure). */
-  readonly maxPendingRequests: number
-  /** Told about every command's reply when it is written; null with metrics off. */
-  readonly observer: CommandObserver | null
-  /** Counts protocol errors (metrics). */
-  onProtocolError (detail: string): void
-}
+import { OutputLimit } from './output-limit.js'
+import type { SessionContext } from './session-context.js'
+import { writeReplies } from './write-replies.js'
 
 const EMPTY_REPLY = Buffer.alloc(0)
-/** Replies of one flush up to this size are joined into one write (above it, written by reference). */
-const COALESCE_BYTES = 64 * 1024
 
 /**
  * One client connection: the parse loop, the reply queue, and the client's state. Each
@@ -255,16 +240,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
       if (head.closeAfter === true) { end = true; break }
     }
     traffic.clientSentBytes += sent
-    if (out.length === 1) {
-      this.socket.write(out[0])
-    } else if (out.length > 1 && sent <= COALESCE_BYTES) {
-      // One write of a copy is cheaper than one stream write per reply (pipelined clients).
-      this.socket.write(Buffer.concat(out, sent))
-    } else if (out.length > 1) {
-      this.socket.cork()
-      for (const b of out) this.socket.write(b)
-      this.socket.uncork()
-    }
+    writeReplies(this.socket, out, sent)
     if (end) {
       // Redis closes after writing the last reply. destroySoon() ends the socket once the
       // write is flushed, even though reading is paused and the peer's FIN is never read.

@@ -141,8 +141,8 @@ t.test('a second signal ends the drain at once', async t => {
   client.disconnect()
 })
 
-t.test('/readyz: 503 with the reason while the cluster is down, 200 once it is back; /healthz stays 200', async t => {
-  const proxy = await startProxy(cluster.seeds(), { metricsEnabled: true, metricsPort: 0 })
+t.test('/readyz: 503 with the reason once the cluster has been down past the failover deadline, 200 once it is back; /healthz stays 200', async t => {
+  const proxy = await startProxy(cluster.seeds(), { metricsEnabled: true, metricsPort: 0, failoverDeadlineMs: 1500 })
   t.teardown(async () => { await proxy.close() })
   const port = proxy.httpPort as number
   await eventually('/readyz 200 at start', 5000, async () => (await httpGet(port, '/readyz')).status === 200)
@@ -150,7 +150,7 @@ t.test('/readyz: 503 with the reason while the cluster is down, 200 once it is b
   await Promise.all(ports.map(async p => { await cluster.kill(p) }))
   await eventually('/readyz 503', 10_000, async () => (await httpGet(port, '/readyz')).status === 503)
   const down = await httpGet(port, '/readyz')
-  t.match(down.body, /^not ready: master link down: 127\.0\.0\.1:\d+ is (unreachable|connecting)/)
+  t.match(down.body, /^not ready: 16384 of 16384 hash slots cannot be served for longer than the failover deadline \(1500 ms; readinessMaxUnservablePercent 50\): 127\.0\.0\.1:\d+ is (unreachable|connecting|flagged failed)/)
   t.equal((await httpGet(port, '/healthz')).status, 200)
   await Promise.all(ports.map(async p => { await cluster.restart(p) }))
   await cluster.waitForClusterOk(30_000)

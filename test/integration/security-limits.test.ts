@@ -272,7 +272,7 @@ t.test('commandTimeoutMs: requests to a frozen (SIGSTOPped) master get an error 
   t.comment(`SET to the frozen master: ${Math.round(set.ms)} ms, ${set.answer}`)
   t.comment(`GET to the frozen master: ${Math.round(get.ms)} ms, ${get.answer}`)
   t.comment(`GET to another master: ${Math.round(other.ms)} ms, ${other.answer}`)
-  t.match(set.answer, /^error ERR slotgate: connection to .* lost after the command was sent \(no reply within 500 ms\); its outcome is unknown/, 'the write gets the outcome-unknown error naming the timeout')
+  t.match(set.answer, /^error ERR slotgate: connection to .* lost after the command was sent \(no reply from the node within 500 ms\); its outcome is unknown/, 'the write gets the outcome-unknown error naming the timeout')
   t.ok(set.ms >= 450 && set.ms < 1500, `the write's error comes after ~500 ms (${Math.round(set.ms)} ms)`)
   t.match(get.answer, /^error /, 'the read gets an error')
   t.ok(get.ms < 1500, `the read's error comes within 1.5 s of a 500 ms timeout (${Math.round(get.ms)} ms)`)

@@ -51,6 +51,7 @@ t.test('defaults', async (t) => {
     denyCommands: DEFAULT_DENIED_COMMANDS,
     maxDedicatedLinks: 1000,
     slowCommandTimeoutMs: 60000,
+    readinessMaxUnservablePercent: 50,
     maxDedicatedLinksPerClient: 32,
     clientIdleTimeoutMs: 0,
     tcpKeepAliveMs: 300000,
