@@ -35,14 +35,15 @@ const UUID_ONLY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /**
  * An argument as readable text: printable ASCII kept, other bytes as \xNN, long ones cut.
  * `generic` writes numbers (alone or after a - : or _, as in `bull:q:42`) as <n>, long hex ids
- * as <hex>, UUIDs as <uuid> and values (arguments that are no key and longer than a word, or
- * JSON) as <data>, so requests that differ only in such values read the same.
+ * as <hex>, UUIDs as <uuid> and values (arguments that are no key, longer than a few
+ * characters or JSON, and not a plain word) as <data>, so requests that differ only in such
+ * values read the same.
  */
 function showArg (arg: Buffer, generic = false, isKey = false): string {
   const text = arg.toString('latin1')
   if (generic && /^-?\d+(\.\d+)?$/.test(text)) return '<n>'
   if (generic && /^[0-9a-f]{24,}$/i.test(text)) return '<hex>'
-  if (generic && !isKey && (arg.length > 16 || /[{"]/.test(text)) && !UUID_ONLY.test(text)) return '<data>'
+  if (generic && !isKey && (arg.length > 16 || /[{"]/.test(text)) && !UUID_ONLY.test(text) && !/^[a-z_-]+$/i.test(text)) return '<data>'
   const bytes = generic ? Buffer.from(text.replace(UUID, '<uuid>').replace(/(?<=[-:_])\d+(?=[-:_.]|$)/g, '<n>'), 'latin1') : arg
   let s = ''
   for (const b of bytes.subarray(0, MAX_ARG_CHARS)) {
@@ -89,10 +90,11 @@ function counted (lines: Iterable<string>): string[] {
 /**
  * Error replies that client libraries expect and handle, on one Redis node as through
  * slotgate: NOSCRIPT to an EVALSHA before the script was loaded (the library loads it and
- * retries), and Redis 7.0's unknown CLIENT SETINFO that ioredis 6 and node-redis 5 send at
- * connect (they ignore the error). For {@link WireLog.failureShapes}.
+ * retries), and the CLIENT subcommands Redis 7.0 does not know that newer clients send at
+ * connect and whose error they ignore: SETINFO (ioredis 6, node-redis), MAINT_NOTIFICATIONS
+ * (node-redis 6). For {@link WireLog.failureShapes}.
  */
-export const EXPECTED_ERRORS = /^(EVALSHA .*-> {2}-NOSCRIPT |CLIENT SETINFO .*-> {2}-ERR unknown subcommand)/
+export const EXPECTED_ERRORS = /^(EVALSHA .*-> {2}-NOSCRIPT |CLIENT (SETINFO|MAINT_NOTIFICATIONS) .*-> {2}-ERR unknown subcommand)/
 
 /** Per relay connection: requests waiting for their reply, in order, and subscription state. */
 class ConnState {
