@@ -170,10 +170,9 @@ export class WireLog {
     return counts
   }
 
-  /** Requests whose command name is `name` (any case), shown with slots. */
-  requestsNamed (name: string): string[] {
-    const upper = name.toUpperCase()
-    return this.entries.filter(e => e.args[0]?.toString('latin1').toUpperCase() === upper).map(e => showRequest(e.args))
+  /** `NAME count, ...` for every command sent, most used first: what an application uses. */
+  commandSummary (): string {
+    return [...this.commandCounts()].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n}`).join(', ')
   }
 
   /** Closes the relay and every connection through it. */

@@ -118,6 +118,7 @@ t.test('against a plain redis-server, default prefix (proves the test)', async t
   t.teardown(async () => { await standalone.stop() })
   const log = await runBullmq(t, standalone.port, 'bull')
   t.same(log.failureShapes(EXPECTED_ERRORS), [], 'no request got an unexpected error reply')
+  t.comment(`commands sent: ${log.commandSummary()}`)
   for (const line of log.crossSlotShapes()) t.comment(`keys in several slots: ${line}`)
 })
 

@@ -78,6 +78,7 @@ if (!ready.ok) {
     const log = await runCelery(t, standalone.port, store)
     t.same(log.failureShapes(EXPECTED_ERRORS), [], 'no request got an unexpected error reply')
     // What a cluster has to cope with: printed for whoever makes slotgate handle them.
+    t.comment(`commands sent: ${log.commandSummary()}`)
     for (const line of log.crossSlotShapes()) t.comment(`keys in several slots: ${line}`)
   })
 

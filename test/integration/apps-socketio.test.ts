@@ -87,6 +87,7 @@ for (const kind of ['classic/ioredis', 'sharded/node-redis'] as const) {
     t.teardown(async () => { await standalone.stop() })
     const log = await runSocketIo(t, standalone.port, kind)
     t.same(log.failureShapes(EXPECTED_ERRORS), [], 'no request got an unexpected error reply')
+    t.comment(`commands sent: ${log.commandSummary()}`)
     for (const line of log.crossSlotShapes()) t.comment(`keys in several slots: ${line}`)
   })
 }
