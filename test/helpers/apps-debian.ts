@@ -27,9 +27,10 @@ export function ensureDebianPackages (packages: readonly string[], isReady: () =
     execFileSync(cmd, argv, { stdio: ['ignore', 2, 2], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
   }
   try {
-    if (!updated) apt('update')
+    // Another apt (unattended upgrades, a second test run) may hold the lock for a while.
+    if (!updated) apt('-o', 'DPkg::Lock::Timeout=120', 'update')
     updated = true
-    apt('install', '-y', '--no-install-recommends', ...packages)
+    apt('-o', 'DPkg::Lock::Timeout=120', 'install', '-y', ...packages)
   } catch (err) {
     return { ok: false, reason: `installing ${packages.join(', ')} with apt-get failed (${(err as Error).message.split('\n')[0]}): run \`${manual}\`` }
   }
