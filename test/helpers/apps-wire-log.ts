@@ -96,11 +96,19 @@ function counted (lines: Iterable<string>): string[] {
  */
 export const EXPECTED_ERRORS = /^(EVALSHA .*-> {2}-NOSCRIPT |CLIENT (SETINFO|MAINT_NOTIFICATIONS) .*-> {2}-ERR unknown subcommand)/
 
+/** '' for (UN)SUBSCRIBE, 'p' for P(UN)SUBSCRIBE, 's' for S(UN)SUBSCRIBE (lower-case names). */
+function subscriptionKind (name: string): string {
+  return name.startsWith('p') || name.startsWith('s') ? name[0] : ''
+}
+
 /** Per relay connection: requests waiting for their reply, in order, and subscription state. */
 class ConnState {
   readonly pending: Array<{ entry: WireEntry, replies: number }> = []
-  /** Channels and patterns this connection is subscribed to, as the confirmations said. */
-  readonly subscribed = new Set<string>()
+  /**
+   * What this connection is subscribed to, as the confirmations said, by kind: '' channels,
+   * 'p' patterns, 's' shard channels (an argument-less unsubscribe answers once per each).
+   */
+  readonly subscribed = new Map<string, Set<string>>([['', new Set()], ['p', new Set()], ['s', new Set()]])
   /** Commands queued since MULTI; null outside a transaction. */
   queued: WireEntry[] | null = null
 }
@@ -219,7 +227,7 @@ export class WireLog {
     else if (inTransaction) state.queued?.push(entry)
     let replies = 1
     if (SUBSCRIBE_FAMILY.has(name)) {
-      replies = args.length > 1 ? args.length - 1 : name.startsWith('s') ? 1 : Math.max(1, state.subscribed.size)
+      replies = args.length > 1 ? args.length - 1 : Math.max(1, state.subscribed.get(subscriptionKind(name))?.size ?? 0)
     }
     state.pending.push({ entry, replies })
   }
@@ -231,8 +239,9 @@ export class WireLog {
     if (kind !== undefined && SUBSCRIBE_FAMILY.has(kind)) {
       const channel = readBulk(elements?.[1] ?? Buffer.alloc(0))?.toString('latin1')
       if (channel !== undefined) {
-        if (kind.includes('unsubscribe')) state.subscribed.delete(channel)
-        else state.subscribed.add(channel)
+        const held = state.subscribed.get(subscriptionKind(kind))
+        if (kind.includes('unsubscribe')) held?.delete(channel)
+        else held?.add(channel)
       }
     }
     const head = state.pending[0]
