@@ -7,7 +7,8 @@
 // prints every command shape that got an error reply: what slotgate has yet to learn.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { DEBIAN_PYTHON, writeCeleryApp } from '../helpers/apps-celery.js'
+import { type CeleryApp, DEBIAN_PYTHON, writeCeleryApp } from '../helpers/apps-celery.js'
+import type { AppProcess } from '../helpers/apps-process.js'
 import { debianPythonImports, ensureDebianPackages } from '../helpers/apps-debian.js'
 import { EXPECTED_ERRORS, WireLog } from '../helpers/apps-wire-log.js'
 import { type Tap, startCoreEnv } from '../helpers/core-env.js'
@@ -15,6 +16,9 @@ import { startStandaloneRedis } from '../helpers/standalone-redis.js'
 
 const COUNTS = { add: 100, mul: 10, flaky: 5 }
 const ready = ensureDebianPackages(['python3-celery', 'python3-redis'], () => debianPythonImports('celery', 'kombu', 'redis'))
+
+/** Where the test reads the result keys: a client on the node, or on the cluster. */
+interface ResultStore { get: (key: string) => Promise<string | null> }
 
 /** What one task must have returned. */
 function expected (kind: string, i: number): unknown {
@@ -27,15 +31,23 @@ function expected (kind: string, i: number): unknown {
  * Runs worker + client against `targetPort` through a logging relay and checks every result;
  * `resultStore` reads what landed. Returns the relay's log for the caller's checks.
  */
-async function runCelery (t: Tap, targetPort: number, resultStore: { get: (key: string) => Promise<string | null> }): Promise<WireLog> {
+async function runCelery (t: Tap, targetPort: number, resultStore: ResultStore): Promise<WireLog> {
   const log = await WireLog.start(targetPort)
   const app = await writeCeleryApp(log.port)
   const worker = app.startWorker()
-  t.teardown(async () => {
+  try {
+    await checkCelery(t, app, worker, resultStore)
+  } finally {
+    // Before the caller stops the server: slotgate's close waits for its clients to leave.
     await worker.stop()
     await log.close()
     await app.remove()
-  })
+  }
+  return log
+}
+
+/** Waits for the worker, runs the client, checks every result where it came back and landed. */
+async function checkCelery (t: Tap, app: CeleryApp, worker: AppProcess, resultStore: ResultStore): Promise<void> {
   let workerReady = true
   await worker.waitFor(/ ready\./, 20_000).catch((err: Error) => {
     workerReady = false
@@ -59,10 +71,9 @@ async function runCelery (t: Tap, targetPort: number, resultStore: { get: (key: 
   const metas = await Promise.all(results.map(async r => await resultStore.get(`celery-task-meta-${r[2]}`)))
   const stored = metas.map(m => m === null ? null : JSON.parse(m) as { status: string, result: unknown })
   t.equal(stored.filter((m, n) => m?.status === 'SUCCESS' && JSON.stringify(m.result) === JSON.stringify(results[n][3])).length,
-    results.length, 'every task\'s result is stored as SUCCESS with its value')
+    COUNTS.add + COUNTS.mul + COUNTS.flaky, 'every task\'s result is stored as SUCCESS with its value')
   t.equal(worker.output().match(/Task tasks\.flaky\[[^\]]+\] retry:/g)?.length ?? 0, COUNTS.flaky, 'each flaky task was retried once by the worker')
   t.notOk(/Traceback|ERROR\//.test(worker.output()), 'the worker logged no error', { worker: worker.output().slice(-3000) })
-  return log
 }
 
 if (!ready.ok) {
