@@ -162,6 +162,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     commandTimeoutMs: config.commandTimeoutMs,
     slowCommandTimeoutMs: config.slowCommandTimeoutMs,
     replication: new ReplicationOffsets(control),
+    crossSlotTransactions: config.crossSlotTransactions,
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(),
     auth: new Authenticator(currentRequirepass(config), config.usersFile),

@@ -16,6 +16,11 @@ export const READ_POLICIES = ['master', 'prefer-replica', 'replica', 'any'] as c
 /** A `readPolicy` value. */
 export type ReadPolicy = (typeof READ_POLICIES)[number]
 
+/** Values of `crossSlotTransactions`. */
+export const CROSS_SLOT_TRANSACTIONS = ['split', 'refuse'] as const
+
+export type CrossSlotTransactions = (typeof CROSS_SLOT_TRANSACTIONS)[number]
+
 /** Every slotgate option, validated. Durations are in milliseconds, sizes in bytes. */
 export interface SlotgateConfig {
   /** Cluster nodes (`host:port`) to read the topology from at start. */
@@ -31,6 +36,7 @@ export interface SlotgateConfig {
   clusterPassword: string;
   clusterPasswordPath: string;
   readPolicy: ReadPolicy;
+  crossSlotTransactions: CrossSlotTransactions;
   linksPerNode: number;
   topologyRefreshIntervalMs: number;
   topologyRefreshDebounceMs: number;

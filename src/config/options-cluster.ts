@@ -1,4 +1,4 @@
-import { READ_POLICIES, type ConfigSchema } from './config-types.js'
+import { CROSS_SLOT_TRANSACTIONS, READ_POLICIES, type ConfigSchema } from './config-types.js'
 import { FORMAT } from './formats.js'
 
 // Node's timers fire at once for delays above 2^31-1 ms, so no duration may exceed it.
@@ -49,6 +49,13 @@ export const CLUSTER_OPTIONS = {
     default: 'master',
     env: 'SLOTGATE_READ_POLICY',
     arg: 'read-policy',
+  },
+  crossSlotTransactions: {
+    doc: 'A MULTI ... EXEC (without WATCH) whose keys span several slots. split: run as one MULTI ... EXEC per slot (a node refuses a transaction over several slots even when it owns them all), the parts for one node pipelined together and the replies merged in command order, so applications written for one node (Celery/kombu, job queues) work unchanged; each slot\'s part is atomic, but there is no isolation across slots, and a part lost with its connection answers "outcome unknown" for its own commands only. refuse: CROSSSLOT, as a cluster node answers. After WATCH, a transaction spanning slots is always refused: its guarantee cannot span nodes.',
+    format: [...CROSS_SLOT_TRANSACTIONS],
+    default: 'split',
+    env: 'SLOTGATE_CROSS_SLOT_TRANSACTIONS',
+    arg: 'cross-slot-transactions',
   },
   linksPerNode: {
     doc: 'TCP connections kept to each cluster node and shared by all clients (requests are pipelined on them). Raise it when one connection per node is the bottleneck. MULTI, blocking commands and pub/sub take dedicated connections on top of these.',

@@ -39,6 +39,8 @@ export interface ExecContext {
   readonly seeds: readonly NodeAddress[]
   /** Connect timeout and backend credentials for dedicated links. */
   readonly linkDefaults: Omit<LinkOptions, 'protocol' | 'readOnly'>
+  /** A transaction over several slots: run per slot (`split`) or refused with CROSSSLOT (`refuse`). */
+  readonly crossSlotTransactions: 'split' | 'refuse'
   /** Masters' replication offsets, for WAIT. */
   readonly replication: ReplicationSource
   /** Asks for a topology refresh soon (debounced). */

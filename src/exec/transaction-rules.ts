@@ -1,10 +1,12 @@
 import { CommandFlag } from '../commands/command-spec.js'
 import type { RoutePlan } from '../commands/router.js'
 import { errorReply } from '../resp/encode.js'
+import { splitBySlot } from '../commands/split-command.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { runClientCommand } from './client-commands.js'
 import type { ClientState } from './client-state.js'
 import { runLocalCommand } from './local-commands.js'
+import type { QueuedCommand } from './transaction.js'
 
 /** Commands inside MULTI that would change a connection other clients share: refused when queued. */
 const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
@@ -30,47 +32,56 @@ const LOCAL_IN_MULTI: ReadonlySet<string> = new Set([
  *   itself gives a malformed EXEC reply for CLIENT REPLY inside MULTI;
  * - commands about the client's own connection (PING, ECHO, SELECT, READONLY, CLIENT
  *   SETNAME, ...) are answered by slotgate at EXEC, in their place in the EXEC array;
- * - commands for the whole keyspace (FLUSHALL, DBSIZE, KEYS, SCAN, PUBSUB ...) are refused:
- *   inside one node's transaction they would touch one master only;
+ * - commands for the whole keyspace (FLUSHALL, DBSIZE, KEYS, PUBSUB ...) run once per master,
+ *   merged as outside MULTI, when the transaction may span slots; else (and SCAN always)
+ *   they are refused, since inside one node's transaction they would touch one master only;
  * - `no_multi` commands get the node's own refusal.
  * Returns false for the commands the client runs as usual.
  */
 export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: ClientState): boolean {
   const tx = client.transaction
-  const sink = client.sink
+  const queue = (command: QueuedCommand | null, keySlots: readonly number[], error: string | null = null): true => {
+    client.sink.push(tx.queue(command, keySlots, error))
+    return true
+  }
+  const local = (answer: () => Buffer | Promise<Buffer>): QueuedCommand => ({ pieces: [], merge: null, keyCount: 0, local: answer })
+  const one = (slot: number): QueuedCommand => ({ pieces: [{ args, slot, node: null }], merge: null, keyCount: 0, local: null })
   if (plan.kind === 'reject') {
     // A node finds a command's own syntax errors only when it runs it: queued, the error in EXEC's array.
-    if (plan.atExec === true) { const error = errorReply(plan.error); sink.push(tx.queue(args, -1, null, () => error)) } else sink.push(tx.queue(args, -1, plan.error))
-    return true
+    if (plan.atExec === true) { const error = errorReply(plan.error); return queue(local(() => error), []) }
+    return queue(null, [], plan.error)
   }
   const name = plan.kind === 'local' || plan.kind === 'session' ? plan.name : plan.spec.name
   if (['exec', 'discard', 'multi', 'watch', 'reset', 'quit'].includes(name)) return false
-  if (REFUSED_IN_MULTI.has(name)) { sink.push(tx.queue(args, -1, ReplyStrings.stateChangeInMulti(name))); return true }
-  if ((plan.spec.flagBits & CommandFlag.NO_MULTI) !== 0) { sink.push(tx.queue(args, -1, ReplyStrings.notAllowedInMulti)); return true }
+  if (REFUSED_IN_MULTI.has(name)) return queue(null, [], ReplyStrings.stateChangeInMulti(name))
+  if ((plan.spec.flagBits & CommandFlag.NO_MULTI) !== 0) return queue(null, [], ReplyStrings.notAllowedInMulti)
   if (LOCAL_IN_MULTI.has(name)) {
-    const local = plan.kind === 'local'
+    return queue(local(plan.kind === 'local'
       ? () => runLocalCommand(name, args, client, client.ctx.info)
-      : () => runClientCommand(name, args, client.view, () => client.ctx.clients())
-    sink.push(tx.queue(args, -1, null, local))
-    return true
+      : () => runClientCommand(name, args, client.view, () => client.ctx.clients())), [])
   }
   switch (plan.kind) {
     case 'single':
     case 'blocking':
     case 'session':
-      // A PUBLISH is routed by its channel, which is no key: it does not tie the block to a slot.
-      sink.push(tx.queue(args, plan.spec.keySpecs.length > 0 ? plan.slot : -1, null))
-      return true
+      // A PUBLISH is routed by its channel, which is no key: it runs at its home when the
+      // transaction may span slots, and never ties the transaction to a slot.
+      if (plan.spec.keySpecs.length === 0) return queue(one(tx.spansSlots ? plan.slot : -1), [])
+      return queue(one(plan.slot), [plan.slot])
     case 'any-node':
     case 'local':
-      sink.push(tx.queue(args, -1, null))
-      return true
-    case 'broadcast':
+      return queue(one(-1), [])
+    case 'split': {
+      if (!tx.spansSlots) return queue(null, [], ReplyStrings.crossSlot)
+      const parts = splitBySlot(args, plan.keys, plan.slots, plan.spec.name === 'mset')
+      return queue({ pieces: parts.map(p => ({ args: p.args, slot: p.slot, node: null, positions: p.positions })), merge: plan.merge, keyCount: plan.keys.length, local: null }, plan.slots)
+    }
+    case 'broadcast': {
+      const masters = client.ctx.topology.masters()
+      if (!tx.spansSlots || plan.allNodes || masters.length === 0) return queue(null, [], ReplyStrings.keyspaceCommandInMulti(name))
+      return queue({ pieces: masters.map(node => ({ args, slot: -1, node })), merge: plan.merge, keyCount: 0, local: null }, [])
+    }
     case 'scan':
-      sink.push(tx.queue(args, -1, ReplyStrings.keyspaceCommandInMulti(name)))
-      return true
-    case 'split':
-      sink.push(tx.queue(args, -1, ReplyStrings.crossSlot))
-      return true
+      return queue(null, [], ReplyStrings.keyspaceCommandInMulti(name))
   }
 }

@@ -1,42 +1,29 @@
-import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
-import { CommandBudget } from '../cluster/failure-policy.js'
-import { encodeCommand, errorReply, nullArrayReply, OK, QUEUED } from '../resp/encode.js'
-import { isErrorReply, readElements } from '../resp/decode-reply.js'
+import { BackendRequest } from '../cluster/backend-request.js'
+import { errorReply, nullArrayReply, OK, QUEUED } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import type { ClientContext } from './context.js'
 import { LocalReply, type QueueEntry } from './queue-entry.js'
-import { anyMaster } from './targets.js'
+import { TransactionBlock, type QueuedCommand } from './transaction-block.js'
 import { WatchConnection } from './watch-connection.js'
+import { crossSlotTransactions } from '../metrics/transaction-stats.js'
+
+export type { Piece, QueuedCommand } from './transaction-block.js'
 
 /**
- * A command queued inside MULTI: sent to the node in the block (`args`), or answered by
- * slotgate itself when the block's reply comes, in its place (`local`: PING, ECHO, CLIENT
- * SETNAME ... — commands about the connection, which must never reach a shared one).
- */
-export interface QueuedCommand {
-  args: Buffer[]
-  slot: number
-  local: (() => Buffer | Promise<Buffer>) | null
-}
-
-const MULTI = encodeCommand(['MULTI'])
-const EXEC = encodeCommand(['EXEC'])
-
-/**
- * MULTI / EXEC / DISCARD / WATCH / UNWATCH for one client, with Redis Cluster's rules: all
- * keys of a transaction in one slot (else `-CROSSSLOT`, and EXEC answers `-EXECABORT`).
- *
- * Commands are checked and answered `+QUEUED` here; EXEC sends `MULTI, cmd..., EXEC` as one
- * request that expects one reply per command: written in one piece (it cannot interleave
- * with other clients' commands on a shared link), redirected, retried or lost as one, under
- * one deadline. Only WATCH, whose state lives on a connection until EXEC, needs a connection
- * of its own (WatchConnection), and the block then runs there.
+ * MULTI / EXEC / DISCARD / WATCH / UNWATCH for one client. Commands are checked and answered
+ * `+QUEUED` here; EXEC runs them (TransactionBlock) as one MULTI ... EXEC per slot involved.
+ * A transaction over several slots (crossSlotTransactions `split`, the default) is atomic
+ * slot by slot, without isolation across slots; with `refuse`, and always after WATCH (whose
+ * guarantee cannot span nodes), a second slot gets `-CROSSSLOT` as from a cluster node, and
+ * EXEC then `-EXECABORT`. WATCH's state lives on a connection until EXEC, so it takes one of
+ * the client's own (WatchConnection), and the transaction then runs there.
  */
 export class Transaction {
   private inMulti = false
   private aborted = false
   private queued: QueuedCommand[] = []
-  private slot = -1
+  /** The slots the queued commands' keys are in (and the watched keys'). */
+  private readonly slots = new Set<number>()
   private watch: WatchConnection | null = null
   /** Watch connections of blocks still running: closed with the client if it leaves first. */
   private readonly running = new Set<WatchConnection>()
@@ -49,6 +36,9 @@ export class Transaction {
   /** True while a WATCH holds a connection (EXEC then runs there). */
   get watching (): boolean { return this.watch !== null }
 
+  /** True when the queued commands may span slots (split mode, and no WATCH). */
+  get spansSlots (): boolean { return this.client.ctx.crossSlotTransactions === 'split' && this.watch === null }
+
   /** MULTI */
   multi (): QueueEntry {
     if (this.inMulti) return new LocalReply(errorReply(ReplyStrings.multiNested))
@@ -60,29 +50,31 @@ export class Transaction {
 
   /**
    * A command received inside MULTI: checked, then queued (or refused with `error`, which
-   * aborts EXEC, as a node does). `local` answers it at EXEC instead of the node.
+   * aborts EXEC, as a node does). `keySlots` are the slots of its keys: a second slot is
+   * refused with CROSSSLOT unless the transaction may span slots.
    */
-  queue (args: Buffer[], slot: number, error: string | null, local: QueuedCommand['local'] = null): QueueEntry {
-    if (error === null && slot >= 0) {
-      if (this.slot === -1) this.slot = slot
-      else if (slot !== this.slot) error = ReplyStrings.crossSlot
+  queue (command: QueuedCommand | null, keySlots: readonly number[], error: string | null): QueueEntry {
+    if (error === null && !this.spansSlots) {
+      for (const s of keySlots) if (this.slots.size > 0 && !this.slots.has(s)) error = ReplyStrings.crossSlot
+      if (error !== null) crossSlotTransactions.refused++
     }
-    if (error !== null) {
+    if (error !== null || command === null) {
       this.aborted = true
-      return new LocalReply(errorReply(error))
+      return new LocalReply(errorReply(error ?? ReplyStrings.crossSlot))
     }
-    this.queued.push({ args, slot, local })
+    for (const s of keySlots) this.slots.add(s)
+    this.queued.push(command)
     return new LocalReply(QUEUED)
   }
 
   /** WATCH keys (all in one slot, and the transaction's slot if it has one). */
   watchKeys (args: Buffer[], slot: number): QueueEntry {
     if (this.inMulti) return new LocalReply(errorReply(ReplyStrings.watchInsideMulti))
-    if (this.slot !== -1 && slot !== this.slot) return new LocalReply(errorReply(ReplyStrings.crossSlot))
+    if (this.slots.size > 0 && !this.slots.has(slot)) return new LocalReply(errorReply(ReplyStrings.crossSlot))
     const watch = this.watch ?? (this.watch = new WatchConnection(this.client))
     const refusal = watch.lease()
     if (refusal !== null) return new LocalReply(errorReply(refusal))
-    this.slot = slot
+    this.slots.add(slot)
     const req = new BackendRequest(args, slot, false, watch.replies(this.client.sink))
     req.protocol = this.client.protocol
     req.via = watch
@@ -112,10 +104,9 @@ export class Transaction {
     }
     const watch = this.watch
     const queued = this.queued
-    const slot = this.slot
     this.inMulti = false
     this.queued = []
-    this.slot = -1
+    this.slots.clear()
     // EXEC ends WATCH: the watch connection goes once the block is answered.
     this.watch = null
     if (watch?.void === true) {
@@ -125,8 +116,9 @@ export class Transaction {
       return new LocalReply(nullArrayReply(this.client.protocol))
     }
     if (watch !== null) this.running.add(watch)
-    const block = new TransactionBlock(this.client, queued, slot, watch, () => { if (watch !== null) this.running.delete(watch) })
+    const block = new TransactionBlock(this.client, queued, watch, () => { if (watch !== null) this.running.delete(watch) })
     block.start()
+    if (block.crossSlot) crossSlotTransactions.split++
     return block
   }
 
@@ -148,76 +140,6 @@ export class Transaction {
   private release (): void {
     this.watch?.close()
     this.watch = null
-    if (!this.inMulti) this.slot = -1
+    if (!this.inMulti) this.slots.clear()
   }
-}
-
-/**
- * The MULTI ... EXEC block on its way: one place in the client's reply queue, answered with
- * the node's EXEC reply, into which the replies slotgate makes itself are put back in place.
- */
-class TransactionBlock implements RequestOwner, QueueEntry {
-  reply: Buffer | null = null
-  command: string | null | undefined = undefined
-  startedAt = 0
-
-  constructor (private readonly client: ClientContext, private readonly commands: QueuedCommand[],
-    private readonly slot: number, private readonly watch: WatchConnection | null, private readonly ended: () => void) {}
-
-  get closed (): boolean { return this.client.sink.closed }
-  get lane (): number { return this.client.sink.lane }
-
-  start (): void {
-    const remote = this.commands.filter(c => c.local === null)
-    if (remote.length === 0 && this.watch === null) {
-      // Nothing for a node (MULTI PING ECHO EXEC): the array is slotgate's alone.
-      void this.finish(null)
-      return
-    }
-    const target = this.slot >= 0 ? null : anyMaster(this.client)
-    if (this.slot >= 0) this.client.writtenSlots.add(this.slot)
-    else if (target !== null) this.client.writtenNodes.add(target)
-    const req = new BackendRequest([Buffer.from('EXEC')], this.slot, false, this, target, new CommandBudget())
-    req.protocol = this.client.protocol
-    req.replyCount = remote.length + 2
-    req.wire = Buffer.concat([MULTI, ...remote.map(c => encodeCommand(c.args)), EXEC])
-    req.via = this.watch
-    this.client.ctx.dispatcher.send(req)
-  }
-
-  /** @internal RequestOwner: the block's replies (or its failure). */
-  onRequestDone (req: BackendRequest): void {
-    this.watch?.close()
-    this.ended()
-    const replies = req.replies
-    // When MULTI itself failed, its error says more than EXEC's.
-    const whole = replies !== null && replies.length === req.replyCount && isErrorReply(replies[0]) ? replies[0] : req.reply as Buffer
-    void this.finish(whole)
-  }
-
-  /** Puts slotgate's own replies in their places in the node's EXEC array (or makes the array). */
-  private async finish (nodeReply: Buffer | null): Promise<void> {
-    let reply: Buffer
-    try {
-      const locals = await Promise.all(this.commands.map(async c => c.local === null ? null : await c.local()))
-      reply = nodeReply === null ? arrayOf(locals as Buffer[]) : merge(nodeReply, locals)
-    } catch (err) {
-      reply = errorReply(`ERR ${(err as Error).message}`)
-    }
-    this.reply = reply
-    this.client.sink.onRequestDone(this)
-  }
-}
-
-/** EXEC's array with the local replies put back at their positions; anything else as it is. */
-function merge (exec: Buffer, locals: readonly (Buffer | null)[]): Buffer {
-  if (locals.every(l => l === null)) return exec
-  const remote = exec[0] === 0x2a ? readElements(exec) : null
-  if (remote === null || remote.length !== locals.filter(l => l === null).length) return exec
-  let next = 0
-  return arrayOf(locals.map(l => l ?? remote[next++]))
-}
-
-function arrayOf (elements: readonly Buffer[]): Buffer {
-  return Buffer.concat([Buffer.from(`*${elements.length}\r\n`), ...elements])
 }

@@ -12,6 +12,7 @@ import { COMMAND_RESULTS, CommandStats } from './command-stats.js'
 import { FailoverCounter } from './failover-counter.js'
 import { traffic } from './traffic.js'
 import { internalErrors } from './internal-errors.js'
+import { crossSlotTransactions } from './transaction-stats.js'
 
 /** One backend link, as the `slotgate_backend_links` gauge counts it. */
 export interface LinkSample {
@@ -127,6 +128,13 @@ export class SlotgateMetrics {
       labelNames: ['stage'],
       registers,
       collect () { this.reset(); for (const [stage, n] of Object.entries(internalErrors.counts)) this.inc({ stage }, n) }
+    })
+    new Counter({
+      name: 'slotgate_cross_slot_transactions_total',
+      help: 'Transactions whose keys span slots: run as one MULTI/EXEC per slot (outcome split) or refused with CROSSSLOT (outcome refused: crossSlotTransactions refuse, or after WATCH).',
+      labelNames: ['outcome'],
+      registers,
+      collect () { this.reset(); this.inc({ outcome: 'split' }, crossSlotTransactions.split); this.inc({ outcome: 'refused' }, crossSlotTransactions.refused) }
     })
     counter('slotgate_client_protocol_errors_total', 'Client requests that broke RESP (each closes its connection).', () => this.protocolErrors)
     counter('slotgate_client_received_bytes_total', 'Bytes read from clients.', () => traffic.clientReceivedBytes)

@@ -130,7 +130,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
       if (!client.authenticated || client.user?.rules != null) {
         const denied = accessError(client.authenticated, client.user, spec, args)
         if (denied !== null) {
-          if (client.transaction.active) this.push(client.transaction.queue(args, -1, denied))
+          if (client.transaction.active) this.push(client.transaction.queue(null, [], denied))
           else this.push(new LocalReply(errorReply(denied)))
           return
         }

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis'
 import { ReplyStrings } from '../../src/resp/reply-strings.js'
 import { slotOf, startCoreEnv } from '../helpers/core-env.js'
 import { cmd, eventually, RawConn, showFrames } from '../helpers/raw-conn.js'
+import { startProxy } from '../helpers/start-proxy.js'
 
 const env = await startCoreEnv({ cluster: { nodeTimeoutMs: 1000 } })
 const port = env.proxy.port
@@ -133,11 +134,14 @@ t.test('WATCH race: two clients EXEC at the same moment, exactly one wins', asyn
   t.comment(`winners: ${winners.join('')}`)
 })
 
-t.test('MULTI across slots: the cross-slot command gets CROSSSLOT and EXEC answers EXECABORT', async t => {
+t.test('crossSlotTransactions refuse: the cross-slot command gets CROSSSLOT and EXEC answers EXECABORT, as a cluster node', async t => {
+  const strict = await startProxy(env.cluster.seeds(), { crossSlotTransactions: 'refuse' })
+  t.teardown(async () => { for (const c of conns) if (c.socket.remotePort === strict.port) c.destroy(); await strict.close() })
   const a = '{tx:xa}k'
   const b = '{tx:xb}k'
   t.not(slotOf(a), slotOf(b))
-  const c = await raw()
+  const c = await RawConn.open(strict.port)
+  conns.push(c)
   c.write(cmd('MULTI') + cmd('SET', a, '1') + cmd('SET', b, '2') + cmd('INCR', a) + cmd('EXEC'))
   t.same(await c.read(5), [
     '+OK\r\n', '+QUEUED\r\n', err(ReplyStrings.crossSlot), '+QUEUED\r\n',
@@ -149,15 +153,53 @@ t.test('MULTI across slots: the cross-slot command gets CROSSSLOT and EXEC answe
   c.write(cmd('MULTI') + cmd('MGET', a, b) + cmd('EXEC'))
   t.same(await c.read(3), ['+OK\r\n', err(ReplyStrings.crossSlot), err('EXECABORT Transaction discarded because of previous errors.')])
 
-  // WATCH pins the slot: a command on another slot inside the MULTI aborts too.
+  // After the abort the session is an ordinary one again.
+  c.write(cmd('SET', a, 'plain') + cmd('SET', b, 'plain') + cmd('MGET', a, b))
+  t.same(await c.read(3), ['+OK\r\n', '+OK\r\n', `*2\r\n${bulk('plain')}${bulk('plain')}`])
+  await env.direct.del(a)
+  await env.direct.del(b)
+})
+
+t.test('WATCH pins the transaction to its slot, whatever crossSlotTransactions says: another slot gets CROSSSLOT', async t => {
+  const a = '{tx:wa}k'
+  const b = '{tx:wb}k'
+  const c = await raw()
   t.equal(await c.call('WATCH', a), '+OK\r\n')
   c.write(cmd('MULTI') + cmd('SET', b, 'x') + cmd('EXEC'))
   t.same(await c.read(3), ['+OK\r\n', err(ReplyStrings.crossSlot), err('EXECABORT Transaction discarded because of previous errors.')])
   t.equal(await env.direct.exists(b), 0)
+  c.write(cmd('WATCH', a) + cmd('WATCH', b))
+  t.same(await c.read(2), ['+OK\r\n', err(ReplyStrings.crossSlot)], 'a WATCH of keys in another slot: CROSSSLOT')
+  t.equal(await c.call('UNWATCH'), '+OK\r\n')
+})
 
-  // After the abort the session is an ordinary one again.
-  c.write(cmd('SET', a, 'plain') + cmd('SET', b, 'plain') + cmd('MGET', a, b))
-  t.same(await c.read(3), ['+OK\r\n', '+OK\r\n', `*2\r\n${bulk('plain')}${bulk('plain')}`])
+t.test('a transaction across slots runs as one MULTI/EXEC per slot: replies in command order, splits and keyspace commands merged', async t => {
+  const a = '{tx:span:a}k'
+  const b = '{tx:span:b}k'
+  const l = '{tx:span:c}list'
+  t.not(slotOf(a), slotOf(b))
+  const c = await raw()
+  c.write(cmd('MULTI') + cmd('SET', a, '1') + cmd('SET', b, '2') + cmd('INCR', a) + cmd('PING') + cmd('LPUSH', l, 'x', 'y') +
+    cmd('MGET', a, b, l + ':none') + cmd('EXISTS', a, b, l) + cmd('LLEN', l) + cmd('GET', b) + cmd('EXEC'))
+  const frames = await c.read(11)
+  t.same(frames.slice(0, 10), ['+OK\r\n', ...Array(9).fill('+QUEUED\r\n')])
+  t.equal(frames[10], `*9\r\n+OK\r\n+OK\r\n:2\r\n+PONG\r\n:2\r\n*3\r\n${bulk('2')}${bulk('2')}$-1\r\n:3\r\n:2\r\n${bulk('2')}`,
+    'EXEC: every command\'s reply in the order sent; MGET and EXISTS merged over their slots')
+  t.equal(await env.direct.get(a), '2')
+  t.equal(await env.direct.get(b), '2')
+  // Kombu's queue-size check (MULTI, LLEN q, LLEN q+priority ..., EXEC) over keys in several slots.
+  const queues = ['celery', 'celery\x06\x163', 'celery\x06\x166', 'celery\x06\x169']
+  await env.direct.rpush(queues[2], 'task')
+  c.write(cmd('MULTI') + queues.map(q => cmd('LLEN', q)).join('') + cmd('EXEC'))
+  const kombu = await c.read(6)
+  t.equal(kombu[5], '*4\r\n:0\r\n:0\r\n:1\r\n:0\r\n', 'the counts per queue, as one node answers')
+  await env.direct.del(queues[2])
+  // Whole-keyspace commands run once per master inside the block.
+  const before = Number(/^:(\d+)/.exec(await c.call('DBSIZE'))?.[1])
+  c.write(cmd('MULTI') + cmd('DBSIZE') + cmd('SET', '{tx:span:d}k', 'v') + cmd('EXEC'))
+  const dbs = await c.read(4)
+  t.match(dbs[3], new RegExp(`^\\*2\\r\\n:(${before}|${before + 1})\\r\\n\\+OK\\r\\n$`), `DBSIZE summed over the masters (${JSON.stringify(dbs[3])})`)
+  t.same(await env.direct.get('{tx:span:d}k'), 'v')
 })
 
 t.test('DISCARD drops the queued commands; misuse errors as a node gives them', async t => {

@@ -39,6 +39,7 @@ t.test('defaults', async (t) => {
     clusterPassword: '',
     clusterPasswordPath: '',
     readPolicy: 'master',
+    crossSlotTransactions: 'split',
     linksPerNode: 1,
     topologyRefreshIntervalMs: 10000,
     topologyRefreshDebounceMs: 200,
