@@ -20,8 +20,12 @@ export class BlockingLinkPool implements DedicatedLinkOwner {
   /** Connections in use by blocked clients now. */
   get active (): number { return this.inUse }
 
-  /** A connection to `node`, or null when the dedicated connections' total is reached. */
-  acquire (node: NodeAddress, options: LinkOptions): DedicatedLink | null {
+  /**
+   * A connection to `node`, or null when the dedicated connections' total is reached. Each
+   * learns its client id at handshake, so a wait on it can be ended with CLIENT UNBLOCK.
+   */
+  acquire (node: NodeAddress, wanted: LinkOptions): DedicatedLink | null {
+    const options = { ...wanted, learnClientId: true }
     const key = `${node}/${options.protocol}`
     const list = this.idle.get(key)
     while (list !== undefined && list.length > 0) {

@@ -42,6 +42,8 @@ export interface LinkOptions {
    * RESP2 Pub/Sub, where one SUBSCRIBE of n channels gets n frames and messages come unasked.
    */
   passthrough?: boolean
+  /** Asks the node for this connection's id at handshake (see clientId). */
+  learnClientId?: boolean
   /** TLS to the node (CA, client certificate, servername); absent: plain TCP. */
   tls?: tls.ConnectionOptions
 }
@@ -49,7 +51,7 @@ export interface LinkOptions {
 type LinkState = 'connecting' | 'ready' | 'closed'
 
 /** Marks handshake and ASKING entries in the FIFO: their replies are consumed here. */
-interface InternalEntry { internal: true, expectOk: boolean, what: string }
+interface InternalEntry { internal: true, expectOk: boolean, what: string, capture?: (reply: Buffer) => void }
 const ASKING: InternalEntry = { internal: true, expectOk: false, what: 'ASKING' }
 const ASKING_BYTES = encodeCommand(['ASKING'])
 
@@ -198,6 +200,7 @@ export class NodeLink implements Flushable, ReplySink {
     }
     this.inFlight.shift()
     if ('internal' in entry) {
+      entry.capture?.(reply)
       if (entry.expectOk && reply[0] === 0x2d) {
         this.close(`${entry.what} failed: ${reply.toString('latin1').trim()}`)
       } else if (entry.expectOk && this.inFlight.length === 0 && this.state === 'connecting') {
@@ -213,6 +216,9 @@ export class NodeLink implements Flushable, ReplySink {
   onFramingError (detail: string): void {
     this.close(`unparseable reply from node: ${detail}`)
   }
+
+  /** The node's id of this connection, when learnt at handshake (LinkOptions.learnClientId). */
+  clientId: number | null = null
 
   /** Set when the link was closed because its node stopped answering (not a clean loss). */
   timedOut = false
@@ -250,6 +256,11 @@ export class NodeLink implements Flushable, ReplySink {
     if (readOnly) {
       handshake.push(encodeCommand(['READONLY']))
       this.inFlight.push({ internal: true, expectOk: true, what: 'READONLY' })
+    }
+    if (this.options.learnClientId === true) {
+      // The node's id for this connection: CLIENT UNBLOCK can then end a wait on it cleanly.
+      handshake.push(encodeCommand(['CLIENT', 'ID']))
+      this.inFlight.push({ internal: true, expectOk: true, what: 'CLIENT ID', capture: reply => { this.clientId = reply[0] === 0x3a ? Number(reply.toString('latin1', 1, reply.length - 2)) : null } })
     }
     if (handshake.length === 0) {
       this.becomeReady()

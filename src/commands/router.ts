@@ -24,6 +24,8 @@ export type RoutePlan =
   | { kind: 'broadcast', spec: CommandSpec, merge: MergeKind, readOnly: boolean, allNodes: boolean }
   | { kind: 'scan', spec: CommandSpec }
   | { kind: 'blocking', slot: number, spec: CommandSpec }
+  /** A blocking pop whose keys span slots: waits on every involved node, hands over one element. */
+  | { kind: 'cross-pop', spec: CommandSpec, keys: number[], slots: number[] }
   | { kind: 'session', name: string, slot: number, spec: CommandSpec }
   /**
    * `spec` is set once the command is known and its arity right: checks after that stage
@@ -93,6 +95,13 @@ const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKin
   ['config|set', 'all-ok'], ['config|resetstat', 'all-ok'], ['script|kill', 'first']
 ])
 
+/**
+ * Blocking pops over keys in several slots, which slotgate carries out as one node would
+ * (exec/cross-slot-pop.ts): they take one element (or one batch) from one key. Moves between
+ * keys (BLMOVE, BRPOPLPUSH) need one atomic step and keep the cluster's CROSSSLOT.
+ */
+const CROSS_SLOT_POPS: ReadonlySet<string> = new Set(['blpop', 'brpop', 'bzpopmin', 'bzpopmax', 'blmpop', 'bzmpop'])
+
 /** Broadcasts that must reach replicas too: configuration applies to every node. */
 const TO_ALL_NODES: ReadonlySet<string> = new Set(['config|set', 'config|resetstat'])
 
@@ -152,6 +161,9 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
     return { kind: 'single', slot: slots[0], readOnly, spec }
   }
   const slot = sameSlot(args, keys)
+  if (slot === CROSS && CROSS_SLOT_POPS.has(spec.name)) {
+    return { kind: 'cross-pop', spec, keys, slots: keys.map(k => keySlot(args[k])) }
+  }
   if (slot === CROSS) return { kind: 'reject', error: ReplyStrings.crossSlot, spec }
   if ((spec.flagBits & CommandFlag.BLOCKING) !== 0 && blocks(spec.name, args)) return { kind: 'blocking', slot, spec }
   return { kind: 'single', slot, readOnly, spec }

@@ -6,6 +6,7 @@ import { splitBySlot } from '../commands/split-command.js'
 import { arrayReply, bulkReply, errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { BlockingRequest } from './blocking.js'
+import { CrossSlotPop } from './cross-slot-pop.js'
 import { runClientCommand } from './client-commands.js'
 import type { ClientState } from './client-state.js'
 import { runConnectionCommand } from './connection-commands.js'
@@ -99,6 +100,13 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
       scan.start()
       return
     }
+    case 'cross-pop': {
+      const pop = new CrossSlotPop(client, args, plan.keys, plan.slots)
+      if (!isReadOnly(plan.spec)) for (const s of plan.slots) client.writtenSlots.add(s)
+      sink.push(pop)
+      pop.start()
+      return
+    }
     case 'blocking': {
       const b = new BlockingRequest(client, args, plan.slot, isReadOnly(plan.spec))
       if (!isReadOnly(plan.spec)) client.writtenSlots.add(plan.slot)
@@ -127,7 +135,7 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
  */
 export function needsFence (plan: RoutePlan, client: ClientState): boolean {
   if (client.transaction.active) return plan.kind === 'session' && plan.name === 'exec' && client.transaction.watching
-  if (plan.kind === 'blocking') return true
+  if (plan.kind === 'blocking' || plan.kind === 'cross-pop') return true
   return plan.kind === 'session' && (plan.name === 'watch' || plan.name === 'wait' || (plan.name === 'exec' && client.transaction.watching))
 }
 

@@ -83,5 +83,8 @@ export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: Cli
     }
     case 'scan':
       return queue(null, [], ReplyStrings.keyspaceCommandInMulti(name))
+    case 'cross-pop':
+      // Inside MULTI a node pops without blocking; over several slots that is a cluster's CROSSSLOT.
+      return queue(null, [], ReplyStrings.crossSlot)
   }
 }

@@ -13,6 +13,7 @@ import { FailoverCounter } from './failover-counter.js'
 import { traffic } from './traffic.js'
 import { internalErrors } from './internal-errors.js'
 import { crossSlotTransactions } from './transaction-stats.js'
+import { popStats } from './pop-stats.js'
 
 /** One backend link, as the `slotgate_backend_links` gauge counts it. */
 export interface LinkSample {
@@ -135,6 +136,18 @@ export class SlotgateMetrics {
       labelNames: ['outcome'],
       registers,
       collect () { this.reset(); this.inc({ outcome: 'split' }, crossSlotTransactions.split); this.inc({ outcome: 'refused' }, crossSlotTransactions.refused) }
+    })
+    new Counter({
+      name: 'slotgate_cross_slot_pop_elements_total',
+      help: 'Elements of cross-slot blocking pops that did not go to the client: returned (a losing wait took one; put back at the head of its key), recovered (found in a staging list after a wait\'s link dropped; put back), lost_with_link (a sorted-set element a wait popped before its link dropped).',
+      labelNames: ['outcome'],
+      registers,
+      collect () {
+        this.reset()
+        this.inc({ outcome: 'returned' }, popStats.returned)
+        this.inc({ outcome: 'recovered' }, popStats.recovered)
+        this.inc({ outcome: 'lost_with_link' }, popStats.lostWithLink)
+      }
     })
     counter('slotgate_client_protocol_errors_total', 'Client requests that broke RESP (each closes its connection).', () => this.protocolErrors)
     counter('slotgate_client_received_bytes_total', 'Bytes read from clients.', () => traffic.clientReceivedBytes)

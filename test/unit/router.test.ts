@@ -15,6 +15,7 @@ type Summary =
   | ['broadcast', string, boolean, boolean, string]
   | ['scan', string]
   | ['blocking', number, string]
+  | ['cross-pop', number[], number[], string]
   | ['session', string, number]
   | ['reject', string]
 
@@ -27,6 +28,7 @@ function summarize (plan: RoutePlan): Summary {
     case 'broadcast': return ['broadcast', plan.merge, plan.readOnly, plan.allNodes, plan.spec.name]
     case 'scan': return ['scan', plan.spec.name]
     case 'blocking': return ['blocking', plan.slot, plan.spec.name]
+    case 'cross-pop': return ['cross-pop', plan.keys, plan.slots, plan.spec.name]
     case 'session': return ['session', plan.name, plan.slot]
     case 'reject': return ['reject', plan.error]
   }
@@ -177,7 +179,11 @@ const BLOCKING: ReadonlyArray<readonly [string[], Summary]> = [
   [['xread', 'count', '5', 'block', '100', 'streams', 's1', '0'], ['blocking', 15224, 'xread']],
   [['XREAD', 'STREAMS', 's1', '0'], ['single', 15224, true, 'xread']],
   [['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's1', '>'], ['single', 15224, false, 'xreadgroup']],
-  [['XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '10', 'STREAMS', 's1', '>'], ['blocking', 15224, 'xreadgroup']]
+  [['XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '10', 'STREAMS', 's1', '>'], ['blocking', 15224, 'xreadgroup']],
+  // Blocking pops over several slots wait on every node involved (exec/cross-slot-pop.ts).
+  [['BLPOP', 'foo', 'k', '0'], ['cross-pop', [1, 2], [12182, 7629], 'blpop']],
+  [['BZPOPMAX', 'mylist', 'h', '1'], ['cross-pop', [1, 2], [5282, 11694], 'bzpopmax']],
+  [['BLMPOP', '0', '2', 'foo', 'k', 'LEFT', 'COUNT', '3'], ['cross-pop', [3, 4], [12182, 7629], 'blmpop']]
 ]
 
 const ANY_NODE: ReadonlyArray<readonly [string[], Summary]> = [
