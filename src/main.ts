@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs'
-import type { ConnectionOptions, TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import { ControlPlane } from './cluster/control-plane.js'
 import { BlockingLinkPool } from './cluster/blocking-link-pool.js'
@@ -21,10 +19,11 @@ import { SlotgateMetrics } from './metrics/metrics.js'
 import { internalErrors } from './metrics/internal-errors.js'
 import type { DrainOutcome } from './server/drain.js'
 import { startOperations } from './server/operations.js'
+import { clientTls, clusterTls } from './server/tls-options.js'
 import { RespServer } from './server/resp-server.js'
 import { unauthenticatedExposure } from './server/exposure.js'
 import type { ReloadReport } from './server/file-reloader.js'
-import { clientTlsFiles, currentRequirepass, startFileReloader } from './server/reload-targets.js'
+import { currentRequirepass, startFileReloader } from './server/reload-targets.js'
 import type { SessionContext } from './session/session-context.js'
 import type { InfoSource } from './exec/info.js'
 import { SLOTGATE_VERSION } from './version.js'
@@ -164,7 +163,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     replication: new ReplicationOffsets(control),
     crossSlotTransactions: config.crossSlotTransactions,
     policy: new CommandPolicy(config.denyCommands),
-    scripts: new ScriptCache(),
+    scripts: new ScriptCache(config.scriptCacheMaxBytes),
     auth: new Authenticator(currentRequirepass(config), config.usersFile),
     readPolicy: READ_FROM[config.readPolicy],
     maxRedirects: config.maxRedirects,
@@ -180,9 +179,10 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       pubsub: { hardBytes: config.pubsubOutputLimitBytes, softBytes: config.pubsubOutputSoftLimitBytes, softSeconds: config.pubsubOutputSoftLimitSeconds }
     },
     maxPendingRequests: config.maxPendingRequests,
+    maxPendingRequestBytes: config.maxPendingRequestBytes,
     requestRefresh () { refresher.request('link-lost') },
     async refreshTopology () { await refresher.refreshNow('manual') },
-    clients: () => server.sessions(),
+    clients: () => server.views(),
     observer: metrics?.commands ?? null,
     onProtocolError (detail) {
       if (metrics !== null) metrics.protocolErrors++
@@ -269,28 +269,6 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       pool.close()
       control.close()
     }
-  }
-}
-
-/** Client-facing TLS options from the config files, or undefined for plain TCP. */
-function clientTls (config: SlotgateConfig): TlsOptions | undefined {
-  const files = clientTlsFiles(config)
-  if (files === null) return undefined
-  return {
-    ...files,
-    requestCert: config.tlsClientAuth,
-    rejectUnauthorized: config.tlsClientAuth
-  }
-}
-
-/** TLS options towards the cluster's nodes, or undefined for plain TCP. */
-function clusterTls (config: SlotgateConfig): ConnectionOptions | undefined {
-  if (!config.clusterTls) return undefined
-  return {
-    ca: config.clusterTlsCaFile !== '' ? readFileSync(config.clusterTlsCaFile) : undefined,
-    cert: config.clusterTlsCertFile !== '' ? readFileSync(config.clusterTlsCertFile) : undefined,
-    key: config.clusterTlsKeyFile !== '' ? readFileSync(config.clusterTlsKeyFile) : undefined,
-    servername: config.clusterTlsServername !== '' ? config.clusterTlsServername : undefined
   }
 }
 

@@ -72,6 +72,8 @@ export interface SlotgateConfig {
   clientOutputSoftLimitBytes: number;
   clientOutputSoftLimitSeconds: number;
   maxPendingRequests: number;
+  maxPendingRequestBytes: number;
+  scriptCacheMaxBytes: number;
   maxBulkBytes: number;
   maxRequestBytes: number;
   maxMultibulkLength: number;

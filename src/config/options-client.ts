@@ -164,6 +164,22 @@ export const CLIENT_OPTIONS = {
     env: 'SLOTGATE_CLIENT_OUTPUT_SOFT_LIMIT_SECONDS',
     arg: 'client-output-soft-limit-seconds',
   },
+  maxPendingRequestBytes: {
+    doc: 'Bytes of a client\'s requests read and not yet answered after which slotgate stops reading from it until replies catch up (with maxPendingRequests, which counts them): a client pipelining large values cannot make slotgate hold more than about this much of its requests. One request larger than this is still read whole (maxRequestBytes bounds that).',
+    format: FORMAT.int,
+    min: 1024,
+    default: 67108864,
+    env: 'SLOTGATE_MAX_PENDING_REQUEST_BYTES',
+    arg: 'max-pending-request-bytes',
+  },
+  scriptCacheMaxBytes: {
+    doc: 'Bytes of script bodies slotgate keeps (from SCRIPT LOAD and EVAL) to load a script again on a node that answers NOSCRIPT to EVALSHA (a promoted replica, a new master); the oldest are forgotten first.',
+    format: FORMAT.int,
+    min: 0,
+    default: 16777216,
+    env: 'SLOTGATE_SCRIPT_CACHE_MAX_BYTES',
+    arg: 'script-cache-max-bytes',
+  },
   maxPendingRequests: {
     doc: 'Unanswered requests one client may have; further pipelined requests wait (unread) until it has read some replies. Bounds the memory a client that pipelines without reading can make slotgate hold (e.g. 1,000 GETs of 1 MiB values), at no cost to ordinary pipelines.',
     format: FORMAT.int,

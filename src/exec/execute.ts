@@ -6,6 +6,7 @@ import { splitBySlot } from '../commands/split-command.js'
 import { arrayReply, bulkReply, errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { BlockingRequest } from './blocking.js'
+import { ConfigGetRequest } from './config-get.js'
 import { CrossSlotPop } from './cross-slot-pop.js'
 import { runClientCommand } from './client-commands.js'
 import type { ClientState } from './client-state.js'
@@ -55,6 +56,12 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
     }
     case 'any-node': {
       const target = anyMaster(client)
+      if (plan.spec.name === 'config|get' && target !== null) {
+        const get = new ConfigGetRequest(client, args, target)
+        sink.push(get)
+        get.start()
+        return
+      }
       const req = new BackendRequest(args, -1, plan.readOnly, sink, target)
       req.protocol = client.protocol
       if (isSlowCommand(plan.spec)) req.runsLong(ctx.slowCommandTimeoutMs)

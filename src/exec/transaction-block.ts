@@ -30,6 +30,8 @@ export interface QueuedCommand {
   merge: MergeKind | null
   keyCount: number
   local: (() => Buffer | Promise<Buffer>) | null
+  /** Rewrites the command's reply (CONFIG GET without the cluster's secrets). */
+  filter?: (reply: Buffer) => Buffer
 }
 
 const MULTI = encodeCommand(['MULTI'])
@@ -100,7 +102,7 @@ export class TransactionBlock implements RequestOwner, QueueEntry {
     let reply: Buffer
     try {
       const locals = await Promise.all(this.commands.map(async c => c.local === null ? null : await c.local()))
-      reply = this.blocks.length === 1 ? this.oneBlock(locals) : this.assemble(locals)
+      reply = this.blocks.length === 1 && this.commands.every(c => c.filter === undefined) ? this.oneBlock(locals) : this.assemble(locals)
     } catch (err) {
       reply = errorReply(`ERR ${(err as Error).message}`)
     }
@@ -125,6 +127,11 @@ export class TransactionBlock implements RequestOwner, QueueEntry {
   /** Several node transactions: each command's reply from its pieces' places in their blocks' arrays. */
   private assemble (locals: readonly (Buffer | null)[]): Buffer {
     const pieceReply = new Map<Piece, Buffer>()
+    // One block that failed as a whole: EXEC's own answer (null, EXECABORT, a lost link) as it is.
+    if (this.blocks.length === 1) {
+      const exec = (this.blocks[0].req as BackendRequest).reply as Buffer
+      if (exec[0] !== 0x2a || exec[1] === 0x2d) return exec
+    }
     for (const b of this.blocks) {
       const exec = (b.req as BackendRequest).reply as Buffer
       const elements = exec[0] === 0x2a ? readElements(exec) : null
@@ -135,7 +142,8 @@ export class TransactionBlock implements RequestOwner, QueueEntry {
       const local = locals[i]
       if (local !== null) return local
       const parts: PartReply[] = c.pieces.map(p => ({ reply: pieceReply.get(p) as Buffer, positions: p.positions, slot: p.slot, node: p.node ?? undefined }))
-      return c.merge === null ? parts[0].reply : mergeReplies(c.merge, parts, c.keyCount)
+      const merged = c.merge === null ? parts[0].reply : mergeReplies(c.merge, parts, c.keyCount)
+      return c.filter !== undefined ? c.filter(merged) : merged
     }))
   }
 }

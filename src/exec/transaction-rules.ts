@@ -1,6 +1,7 @@
 import { CommandFlag } from '../commands/command-spec.js'
 import type { RoutePlan } from '../commands/router.js'
 import { errorReply } from '../resp/encode.js'
+import { filterConfigGet } from '../commands/config-get-filter.js'
 import { splitBySlot } from '../commands/split-command.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { runClientCommand } from './client-commands.js'
@@ -70,7 +71,7 @@ export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: Cli
       return queue(one(plan.slot), [plan.slot])
     case 'any-node':
     case 'local':
-      return queue(one(-1), [])
+      return queue(name === 'config|get' ? { ...one(-1), filter: filterConfigGet } : one(-1), [])
     case 'split': {
       if (!tx.spansSlots) return queue(null, [], ReplyStrings.crossSlot)
       const parts = splitBySlot(args, plan.keys, plan.slots, plan.spec.name === 'mset')

@@ -4,6 +4,7 @@ import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { ClientSession } from '../session/client-session.js'
 import type { SessionContext } from '../session/session-context.js'
+import type { SessionView } from '../session/session-view.js'
 import { listenOn } from './listen.js'
 
 /** Listener settings. */
@@ -74,6 +75,11 @@ export class RespServer {
   /** Every connected session. */
   sessions (): Iterable<ClientSession> {
     return this.live.values()
+  }
+
+  /** Every connected client as CLIENT LIST sees it. */
+  * views (): Iterable<SessionView> {
+    for (const s of this.live) yield s.view
   }
 
   /** Closes every client connection. */

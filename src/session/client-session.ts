@@ -2,7 +2,6 @@ import type net from 'node:net'
 import { accessError } from '../access/access-check.js'
 import { routeCommand } from '../commands/router.js'
 import { ClientState } from '../exec/client-state.js'
-import type { ClientView } from '../exec/context.js'
 import { execute, needsFence } from '../exec/execute.js'
 import { LocalReply, type QueueEntry, type ReplySink } from '../exec/queue-entry.js'
 import { internalErrors } from '../metrics/internal-errors.js'
@@ -13,7 +12,10 @@ import { RequestParser, type RequestSink } from '../resp/request-parser.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { RingQueue } from '../util/ring-queue.js'
 import { tickBatcher, type Flushable } from '../util/tick-batcher.js'
+import { OrderingFence, type FenceHost, type ParkedCommand } from './ordering-fence.js'
 import { OutputLimit } from './output-limit.js'
+import { SessionView, type SessionFacts } from './session-view.js'
+import { PendingBytes, requestBytes } from './pending-bytes.js'
 import type { SessionContext } from './session-context.js'
 import { writeReplies } from './write-replies.js'
 
@@ -27,7 +29,7 @@ const EMPTY_REPLY = Buffer.alloc(0)
  * expects them in the order it asked (RESP's only ordering rule): completed replies at the
  * head of the queue leave in one write per event-loop turn.
  */
-export class ClientSession implements RequestSink, ReplySink, Flushable, ClientView {
+export class ClientSession implements RequestSink, ReplySink, Flushable, SessionFacts, FenceHost {
   private static nextId = 1
   readonly id = ClientSession.nextId++
   /** ReplySink.lane: this client's commands share one of a node's links, in order. */
@@ -40,7 +42,10 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
   readonly remoteAddress: string
   readonly localAddress: string
   readonly client: ClientState
+  /** This client as CLIENT LIST / INFO / KILL see it. */
+  readonly view: SessionView
   private readonly queue = new RingQueue<QueueEntry>(16)
+  private readonly pending = new PendingBytes()
   private readonly parser: RequestParser
   /** Entries whose reply CLIENT REPLY OFF/SKIP suppresses. */
   private suppressed: WeakSet<QueueEntry> | null = null
@@ -55,8 +60,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
   private readonly outputLimit = new OutputLimit()
   /** True while this session's own command runs (so CLIENT KILL of itself can answer first). */
   private inCommand = false
-  /** A command waiting for the client's earlier ones to be answered (see needsFence); parsing waits too. */
-  private parked: { args: Buffer[], wire: Buffer | null, startedAt: number } | null = null
+  private readonly fence = new OrderingFence(this)
 
   constructor (
     private readonly socket: net.Socket,
@@ -64,7 +68,8 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     private readonly onClosed: (session: ClientSession) => void
   ) {
     this.parser = new RequestParser(this, ctx.limits)
-    this.client = new ClientState(this.id, ctx, this, this)
+    this.view = new SessionView(this)
+    this.client = new ClientState(this.id, ctx, this, this.view)
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
     this.localAddress = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`
     socket.setNoDelay(true)
@@ -74,32 +79,26 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     socket.on('close', () => { this.close() })
   }
 
-  /** ClientView facts, read from the client's state. */
-  get name (): Buffer | null { return this.client.name }
-  get protocol (): 2 | 3 { return this.client.protocol }
-  get lastCommand (): string { return this.client.lastCommand }
-  get userName (): string { return this.client.user?.name ?? 'default' }
-  get inMulti (): boolean { return this.client.transaction.active }
+  /** Subscriptions held (idle clients with some are not closed). */
   get subscriptionCount (): number { return this.client.subscriptions.count }
-  get channelCount (): number { return this.client.subscriptions.channelCount }
-  get patternCount (): number { return this.client.subscriptions.patternCount }
-  get shardChannelCount (): number { return this.client.subscriptions.shardChannelCount }
-  /** Commands received and not yet answered. */
+  /** Commands received and not yet answered, and their request bytes. */
   get pendingReplies (): number { return this.queue.length }
+  get pendingRequestBytes (): number { return this.pending.total }
 
   /** @internal RequestSink: one parsed request; `wire`, its bytes as received, when whole. */
   onRequest (args: Buffer[], wire: Buffer | null): void {
     if (this.ending) return
     // Metrics: the first entry this command queues carries its start time, and its name.
-    this.run(args, wire, this.ctx.observer === null ? 0 : this.readAt)
-    // Backpressure: with too many replies outstanding, stop taking requests (the rest of
-    // this chunk waits in the parser) until the client has read some.
-    if (this.queue.length >= this.ctx.maxPendingRequests) this.updateReading()
+    this.run(args, wire, this.ctx.observer === null ? 0 : this.readAt, wire !== null ? wire.length : requestBytes(args))
+    // Backpressure: with too many replies (or request bytes) outstanding, stop taking
+    // requests (the rest of this chunk waits in the parser) until the client has read some.
+    if (this.queue.length >= this.ctx.maxPendingRequests || this.pending.total >= this.ctx.maxPendingRequestBytes) this.updateReading()
   }
 
   /** One command, inside the client's fault boundary. */
-  private run (args: Buffer[], wire: Buffer | null, startedAt: number): void {
+  private run (args: Buffer[], wire: Buffer | null, startedAt: number, bytes: number): void {
     this.tagStartedAt = startedAt
+    this.pending.begin(bytes)
     const queued = this.queue.length
     this.inCommand = true
     try {
@@ -109,16 +108,17 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     }
     this.inCommand = false
     this.tagStartedAt = 0
+    // A command that queued nothing (CLIENT REPLY OFF) or was parked holds no bytes here.
+    this.fence.setBytes(this.pending.end())
     if (this.client.quitting) this.closeAfterReply()
     this.markIfHeadReady()
   }
 
   private handle (args: Buffer[], wire: Buffer | null): void {
     const plan = routeCommand(this.ctx.table, args, this.ctx.policy)
-    if (this.parked === null && needsFence(plan, this.client) && this.hasUnanswered()) {
+    if (!this.fence.holding && needsFence(plan, this.client) && this.hasUnanswered()) {
       // Started only once every earlier command is answered; nothing after it is read meanwhile.
-      this.parked = { args, wire, startedAt: this.tagStartedAt }
-      this.parser.pause()
+      this.fence.park({ args, wire, startedAt: this.tagStartedAt, bytes: -1 })
       return
     }
     const spec = plan.spec
@@ -159,18 +159,15 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     this.ctx.onProtocolError(detail)
     this.ending = true
     this.socket.pause()
-    this.queue.push(new LocalReply(errorReply(ReplyStrings.protocolError(detail)), true))
+    this.enqueue(new LocalReply(errorReply(ReplyStrings.protocolError(detail)), true))
     this.markIfHeadReady()
   }
 
-  /**
-   * Drain (SIGTERM): takes no new commands (later ones are dropped, never run) and ends the
-   * connection once every reply already queued is written, as after QUIT.
-   */
+  /** Drain (SIGTERM): no new commands (later ones are dropped, never run); ends after the replies queued, as after QUIT. */
   drain (): void {
     if (this.closed || this.ending) return
     this.ending = true
-    this.queue.push(new LocalReply(EMPTY_REPLY, true))
+    this.enqueue(new LocalReply(EMPTY_REPLY, true))
     this.markIfHeadReady()
   }
 
@@ -186,23 +183,19 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
   onRequestDone (_entry: QueueEntry): void {
     if (this.closed) return
     this.markIfHeadReady()
-    if (this.parked !== null && !this.hasUnanswered()) setImmediate(() => { this.unpark() })
+    this.fence.onAnswer()
   }
 
-  /** True while some command in the queue has no reply yet. */
-  private hasUnanswered (): boolean {
+  /** @internal FenceHost: true while some command in the queue has no reply yet. */
+  hasUnanswered (): boolean {
     for (let i = 0; i < this.queue.length; i++) if ((this.queue.at(i) as QueueEntry).reply === null) return true
     return false
   }
 
-  /** Runs the parked command, then reads on. */
-  private unpark (): void {
-    const parked = this.parked
-    if (parked === null || this.closed || this.hasUnanswered()) return
-    this.parked = null
-    this.run(parked.args, parked.wire, parked.startedAt)
-    if (!this.paused && this.parked === null) this.parser.resume()
-  }
+  /** @internal FenceHost */
+  runParked (c: ParkedCommand): void { this.run(c.args, c.wire, c.startedAt, c.bytes) }
+  pauseParsing (): void { this.parser.pause() }
+  resumeParsing (): void { if (!this.paused) this.parser.resume() }
 
   /** @internal ReplySink */
   push (entry: QueueEntry): void {
@@ -211,7 +204,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
       entry.startedAt = this.tagStartedAt
       this.tagStartedAt = 0
     }
-    this.queue.push(entry)
+    this.enqueue(entry)
     if (this.client.replyMode !== 'on') {
       this.suppressed ??= new WeakSet()
       this.suppressed.add(entry)
@@ -222,8 +215,14 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
 
   /** @internal ReplySink: a Pub/Sub message, in arrival order among the replies. */
   pushMessage (frame: Buffer): void {
-    this.queue.push(new LocalReply(frame))
+    this.enqueue(new LocalReply(frame))
     this.markIfHeadReady()
+  }
+
+  /** Appends to the reply queue; the entry takes the bytes of the command being run, if first. */
+  private enqueue (entry: QueueEntry): void {
+    this.queue.push(entry)
+    this.pending.enqueued()
   }
 
   /** @internal Flushable: writes every finished reply at the head of the queue, in order. */
@@ -235,6 +234,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     let now = 0
     for (let head = this.queue.peek(); head !== undefined && head.reply !== null; head = this.queue.peek()) {
       this.queue.shift()
+      this.pending.written()
       if (head.command !== undefined && this.ctx.observer !== null) this.ctx.observer.commandDone(head as ObservedCommand, now === 0 ? (now = performance.now()) : now)
       if (this.suppressed === null || !this.suppressed.has(head)) { out.push(head.reply); sent += head.reply.length }
       if (head.closeAfter === true) { end = true; break }
@@ -258,25 +258,23 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     this.updateReading()
   }
 
-  /**
-   * Reads from the client only while it keeps up: paused while its unsent replies exceed the
-   * socket's high-water mark or too many requests are unanswered, resumed when both drop.
-   */
+  /** Reads from the client only while it keeps up (socket high-water mark, unanswered requests and bytes; resumed at half). */
   private updateReading (): void {
     if (this.closed || this.ending) return
-    const behind = this.socket.writableNeedDrain || this.queue.length >= this.ctx.maxPendingRequests
+    const { maxPendingRequests: maxCount, maxPendingRequestBytes: maxBytes } = this.ctx
+    const behind = this.socket.writableNeedDrain || this.queue.length >= maxCount || this.pending.total >= maxBytes
     if (behind && !this.paused) {
       this.paused = true
       this.socket.pause()
       this.parser.pause()
-    } else if (!behind && this.paused && this.queue.length <= this.ctx.maxPendingRequests / 2) {
+    } else if (!behind && this.paused && this.queue.length <= maxCount / 2 && this.pending.total <= maxBytes / 2) {
       this.paused = false
       this.socket.resume()
-      if (this.parked === null) this.parser.resume()
+      if (!this.fence.holding) this.parser.resume()
     }
   }
 
-  /** @internal ClientView: CLIENT KILL; a client killing itself gets its reply first, as from Redis. */
+  /** CLIENT KILL; a client killing itself gets its reply first, as from Redis. */
   kill (): void {
     if (this.inCommand) this.client.quitting = true
     else this.close()
@@ -287,6 +285,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     if (this.closed) return
     this.closed = true
     this.queue.drain()
+    this.pending.clear()
     this.client.close()
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.destroy()
     this.onClosed(this)

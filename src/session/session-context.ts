@@ -12,6 +12,8 @@ export interface SessionContext extends ExecContext {
   readonly outputLimits: { normal: OutputLimitConfig, pubsub: OutputLimitConfig }
   /** Unanswered requests after which a client's further requests wait (backpressure). */
   readonly maxPendingRequests: number
+  /** Bytes of requests read and unanswered after which a client's further requests wait. */
+  readonly maxPendingRequestBytes: number
   /** Told about every command's reply when it is written; null with metrics off. */
   readonly observer: CommandObserver | null
   /** Counts protocol errors (metrics). */

@@ -4,6 +4,7 @@
 import t from 'tap'
 import { startCoreEnv } from '../helpers/core-env.js'
 import { cmd, RawConn } from '../helpers/raw-conn.js'
+import { startProxy } from '../helpers/start-proxy.js'
 
 const env = await startCoreEnv({ cluster: { masters: 3, replicasPerMaster: 0 } })
 const conns: RawConn[] = []
@@ -60,4 +61,48 @@ t.test('MSET with an odd number of arguments over several slots: an error for th
   })
   t.same(wrong, [], 'the bystander\'s replies are all right')
   t.equal(await c.call('MSET', 'a', '1', 'b', '2'), '+OK\r\n', 'a well-formed split MSET still works')
+})
+
+t.test('CONFIG GET never shows the cluster\'s secrets: names and values left out, for patterns, RESP3 and inside MULTI', async t => {
+  const c = await raw()
+  t.equal(await c.call('CONFIG', 'GET', 'requirepass'), '*0\r\n', 'requirepass asked by name: nothing')
+  t.equal(await c.call('CONFIG', 'GET', 'masterauth'), '*0\r\n')
+  const all = await c.call('CONFIG', 'GET', '*')
+  for (const secret of ['requirepass', 'masterauth', 'masteruser', 'tls-key-file-pass', 'tls-client-key-file-pass']) {
+    t.notOk(all.includes(bulk(secret)), `CONFIG GET *: no ${secret}`)
+  }
+  t.ok(all.includes(bulk('maxmemory')) && all.includes(bulk('cluster-node-timeout')), 'the other parameters are there')
+  t.equal(await c.call('CONFIG', 'GET', 'maxmemory', 'requirepass'), `*2\r\n${bulk('maxmemory')}${bulk('0')}`)
+  c.write(cmd('MULTI') + cmd('CONFIG', 'GET', '*pass*') + cmd('EXEC'))
+  const tx = await c.read(3)
+  t.notOk(tx[2].includes('requirepass') || tx[2].includes('masterauth'), 'inside MULTI too')
+  t.match(await c.call('HELLO', '3'), /^%/)
+  const map = await c.call('CONFIG', 'GET', '*')
+  t.match(map, /^%\d+\r\n/, 'RESP3: a map')
+  t.notOk(map.includes(bulk('requirepass')), 'RESP3: no requirepass')
+})
+
+t.test('maxPendingRequestBytes: a client whose requests pile up unanswered stops being read, others go on', async t => {
+  const proxy = await startProxy(env.cluster.seeds(), { maxPendingRequestBytes: 1024 * 1024, commandTimeoutMs: 10_000 })
+  t.teardown(async () => { for (const c of conns) if (c.socket.remotePort === proxy.port) c.destroy(); await proxy.close() })
+  const victim = env.masters[0]
+  const key = env.keyOn(victim, 'pending:')
+  const big = 'x'.repeat(200 * 1024)
+  const c = await RawConn.open(proxy.port)
+  conns.push(c)
+  await env.cluster.pause(victim)
+  try {
+    let out = ''
+    for (let i = 0; i < 40; i++) out += cmd('SET', `{${key}}${i}`, big)
+    c.write(out)
+    await new Promise(resolve => setTimeout(resolve, 500))
+    const session = [...proxy.server.sessions()].find(s => s.pendingReplies > 0)
+    t.ok(session !== undefined, 'the client has requests pending')
+    const held = session?.pendingRequestBytes ?? 0
+    t.ok(held >= 1024 * 1024 && held < 1024 * 1024 + 2 * big.length, `slotgate holds ${held} bytes of its requests (the bound: 1 MiB, plus the request that crossed it)`)
+    t.ok((session?.pendingReplies ?? 0) < 40, `and read ${session?.pendingReplies} of the 40 requests`)
+  } finally {
+    await env.cluster.resume(victim)
+  }
+  t.same(await c.read(40, 10_000), Array(40).fill('+OK\r\n'), 'every request answered once the node is back')
 })

@@ -73,6 +73,8 @@ t.test('defaults', async (t) => {
     clientOutputSoftLimitBytes: 0,
     clientOutputSoftLimitSeconds: 0,
     maxPendingRequests: 128,
+    maxPendingRequestBytes: 67108864,
+    scriptCacheMaxBytes: 16777216,
     maxBulkBytes: 536870912,
     maxRequestBytes: 1073741824,
     maxMultibulkLength: 1048576,
