@@ -3,6 +3,8 @@ import { ControlPlane } from './cluster/control-plane.js'
 import { BlockingLinkPool } from './cluster/blocking-link-pool.js'
 import { DedicatedLinks } from './cluster/dedicated-links.js'
 import { ReplicationOffsets } from './cluster/replication-offsets.js'
+import { deniedCommandsBackendMayRun } from './cluster/backend-permissions.js'
+import { backendAccess } from './metrics/backend-access.js'
 import { LinkPool } from './cluster/link-pool.js'
 import { RequestDispatcher } from './cluster/request-dispatcher.js'
 import { Topology } from './cluster/topology.js'
@@ -235,6 +237,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     }
     // Connect to every master now rather than on the first command, so /readyz turns 200 at once.
     for (const master of topology.masters()) pool.linkFor(master)
+    await checkBackendUser(control, node, ctx.policy, logger)
     logger.info({
       masters: topology.masters(),
       coveredSlots: topology.coveredSlots(),
@@ -269,6 +272,19 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       pool.close()
       control.close()
     }
+  }
+}
+
+/**
+ * Warns (and counts) when the cluster user slotgate logs in as could run commands its deny list
+ * refuses to clients: a script could, so the deny list would not hold (docs/security.md).
+ */
+async function checkBackendUser (control: ControlPlane, node: string, policy: CommandPolicy, logger: Logger): Promise<void> {
+  const allowed = await deniedCommandsBackendMayRun(control, node, policy.rules)
+  backendAccess.deniedCommandsAllowed = allowed === null ? -1 : allowed.length
+  if (allowed !== null && allowed.length > 0) {
+    logger.warn({ event: 'backend_user_too_powerful', commands: allowed },
+      'the cluster user slotgate logs in as may run commands the deny list refuses to clients (a script could run them): give it the least-privilege ACL of docs/security.md')
   }
 }
 

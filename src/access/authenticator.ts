@@ -7,10 +7,15 @@ export interface User {
   readonly name: string
   /** Null for the unrestricted default user of `requirepass`. */
   readonly rules: AclRules | null
+  /**
+   * A restricted user may run scripts (EVAL, EVALSHA, FCALL): the operator accepts that a
+   * script runs with the cluster credentials of slotgate, beyond the user's own rules.
+   */
+  readonly allowScripts: boolean
 }
 
 /** A user as written in the users file. */
-interface UserEntry { username: string, password: string, commands?: string[], keys?: string[] }
+interface UserEntry { username: string, password: string, commands?: string[], keys?: string[], allowScripts?: boolean }
 
 /**
  * Client authentication like Redis: `requirepass` for the default user and ACL-style users
@@ -55,14 +60,15 @@ const UNKNOWN = Buffer.alloc(32)
 /** The users of `requirepass` (the default user) and `usersFile`; throws on an unusable file. */
 function loadUsers (requirepass: string, usersFile: string): Map<string, { digest: Buffer, user: User }> {
   const users = new Map<string, { digest: Buffer, user: User }>()
-  if (requirepass !== '') users.set('default', { digest: digest(requirepass), user: { name: 'default', rules: null } })
+  if (requirepass !== '') users.set('default', { digest: digest(requirepass), user: { name: 'default', rules: null, allowScripts: true } })
   if (usersFile !== '') {
     const entries = JSON.parse(readFileSync(usersFile, 'utf8')) as UserEntry[]
     if (!Array.isArray(entries)) throw new Error(`${usersFile}: expected a JSON array of users`)
     for (const e of entries) {
       if (typeof e.username !== 'string' || typeof e.password !== 'string') throw new Error(`${usersFile}: every user needs a username and a password`)
+      if (e.allowScripts !== undefined && typeof e.allowScripts !== 'boolean') throw new Error(`${usersFile}: allowScripts of ${e.username} must be true or false`)
       const rules = new AclRules(e.commands ?? ['+@all'], e.keys ?? ['allkeys'])
-      users.set(e.username, { digest: digest(e.password), user: { name: e.username, rules } })
+      users.set(e.username, { digest: digest(e.password), user: { name: e.username, rules, allowScripts: e.allowScripts === true } })
     }
   }
   return users

@@ -10,17 +10,19 @@ export class AclRules {
   private readonly steps: { allow: boolean, test: (spec: CommandSpec) => boolean }[] = []
   private readonly keyPatterns: RegExp[] = []
   private allKeys = false
+  /** Every command allowed: the last whole-set rule allows all and no later rule takes any away. */
+  private allCommands = false
 
   constructor (commands: readonly string[], keys: readonly string[] = ['allkeys']) {
     for (const raw of commands) {
       const rule = raw.trim().toLowerCase()
-      if (rule === 'allcommands') { this.steps.push({ allow: true, test: () => true }); continue }
-      if (rule === 'nocommands') { this.steps.push({ allow: false, test: () => true }); continue }
+      if (rule === 'allcommands') { this.steps.push({ allow: true, test: () => true }); this.allCommands = true; continue }
+      if (rule === 'nocommands') { this.steps.push({ allow: false, test: () => true }); this.allCommands = false; continue }
       const allow = rule.startsWith('+')
       if (!allow && !rule.startsWith('-')) throw new Error(`ACL rule must start with + or -: ${raw}`)
       const body = rule.slice(1)
-      if (body === '@all') this.steps.push({ allow, test: () => true })
-      else if (body.startsWith('@')) this.steps.push({ allow, test: s => s.aclCategories.has(body.slice(1)) })
+      if (!allow) this.allCommands = false
+      if (body === '@all') { this.steps.push({ allow, test: () => true }); this.allCommands = allow } else if (body.startsWith('@')) this.steps.push({ allow, test: s => s.aclCategories.has(body.slice(1)) })
       else if (body.includes('|')) this.steps.push({ allow, test: s => s.name === body })
       else this.steps.push({ allow, test: s => s.name === body || s.name.startsWith(`${body}|`) })
     }
@@ -39,6 +41,9 @@ export class AclRules {
 
   /** True when some keys are off limits (so keys must be checked per command). */
   get restrictsKeys (): boolean { return !this.allKeys }
+
+  /** True when some command or key is off limits for the user. */
+  get restricted (): boolean { return !this.allKeys || !this.allCommands }
 
   /** May the user touch this key? */
   allowsKey (key: Buffer): boolean {

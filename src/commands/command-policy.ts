@@ -10,6 +10,9 @@ export class CommandPolicy {
     this.denied = new Set(deny.map(r => r.trim().toLowerCase().replace(' ', '|')).filter(r => r !== ''))
   }
 
+  /** The deny list's rules (`config|set`, or a container such as `cluster`). */
+  get rules (): ReadonlySet<string> { return this.denied }
+
   /** The rule that denies `name` (a spec name such as `config|set`), or null when allowed. */
   deniedBy (name: string): string | null {
     if (this.denied.size === 0) return null

@@ -14,6 +14,7 @@ import { traffic } from './traffic.js'
 import { internalErrors } from './internal-errors.js'
 import { crossSlotTransactions } from './transaction-stats.js'
 import { popStats } from './pop-stats.js'
+import { backendAccess } from './backend-access.js'
 
 /** One backend link, as the `slotgate_backend_links` gauge counts it. */
 export interface LinkSample {
@@ -149,6 +150,7 @@ export class SlotgateMetrics {
         this.inc({ outcome: 'lost_with_link' }, popStats.lostWithLink)
       }
     })
+    gauge('slotgate_backend_user_denied_commands_allowed', 'Commands of the deny list that the cluster user slotgate logs in as may run (probed at start; 0 for the least-privilege user of docs/security.md; -1: not probed).', 'max', () => backendAccess.deniedCommandsAllowed)
     counter('slotgate_client_protocol_errors_total', 'Client requests that broke RESP (each closes its connection).', () => this.protocolErrors)
     counter('slotgate_client_received_bytes_total', 'Bytes read from clients.', () => traffic.clientReceivedBytes)
     counter('slotgate_client_sent_bytes_total', 'Bytes written to clients.', () => traffic.clientSentBytes)

@@ -62,6 +62,7 @@ export const ReplyStrings = {
   authNotConfigured: 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
   noPermCommand: (name: string) => `NOPERM this user has no permissions to run the '${printable(name)}' command`,
   noPermKey: 'NOPERM this user has no permissions to access one of the keys used as arguments',
+  noPermScripts: (user: string) => `NOPERM slotgate: user '${printable(user)}' may not run scripts: a script runs with the proxy's cluster credentials, beyond this user's command and key rules (an operator can allow it with "allowScripts": true in the user's entry)`,
   noReplica: (slot: number) => `ERR slotgate: no healthy replica serves slot ${slot} (readPolicy replica)`,
   denied: (name: string, rule: string) => `ERR slotgate: '${printable(name.toUpperCase())}' is denied by the proxy's command policy (rule '${printable(rule)}' in denyCommands)`,
   maxClients: 'ERR max number of clients reached',
