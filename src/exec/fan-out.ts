@@ -77,8 +77,9 @@ export class FanOutRequest implements RequestOwner {
       this.reply = this.finish(mergeReplies(this.merge, replies, this.keyCount), replies)
     } catch (err) {
       // A merge bug fails this command alone; its reply keeps its place in the client's queue.
-      internalErrors.record('merge', this.parts[0].args[0].toString('latin1').toLowerCase(), err)
-      this.reply = errorReply(ReplyStrings.internalError(this.parts[0].args[0].toString('latin1')))
+      const name = this.parts[0].args[0].toString('latin1').toLowerCase()
+      internalErrors.record('merge', name, err)
+      this.reply = errorReply(ReplyStrings.internalError(name))
     }
     this.owner.onRequestDone(this)
   }
