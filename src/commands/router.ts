@@ -24,6 +24,8 @@ export type RoutePlan =
   | { kind: 'broadcast', spec: CommandSpec, merge: MergeKind, readOnly: boolean, allNodes: boolean }
   | { kind: 'scan', spec: CommandSpec }
   | { kind: 'blocking', slot: number, spec: CommandSpec }
+  /** EVAL/EVALSHA/FCALL (and `_RO`): by their keys' slot, or (-1) on the client's master when keyless. */
+  | { kind: 'script', slot: number, readOnly: boolean, spec: CommandSpec }
   /** A blocking pop whose keys span slots: waits on every involved node, hands over one element. */
   | { kind: 'cross-pop', spec: CommandSpec, keys: number[], slots: number[] }
   | { kind: 'session', name: string, slot: number, spec: CommandSpec }
@@ -64,7 +66,7 @@ export const SESSION_COMMANDS: ReadonlySet<string> = new Set([
  */
 const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
   'command', 'command|count', 'command|info', 'command|docs', 'command|list', 'command|getkeys',
-  'command|getkeysandflags', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro',
+  'command|getkeysandflags',
   // Read-only introspection that is the same on every master (or close enough).
   'config|get', 'lastsave', 'cluster|keyslot', 'memory|doctor', 'memory|stats', 'memory|malloc-stats',
   'latency|doctor', 'latency|latest', 'module|list', 'function|dump', 'function|stats'
@@ -79,6 +81,9 @@ const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
 const SPLIT_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKind>([
   ['mget', 'by-key'], ['mset', 'all-ok'], ['del', 'sum'], ['unlink', 'sum'], ['exists', 'sum'], ['touch', 'sum']
 ])
+
+/** Commands that run code on a node: scripts, with their body remembered (EVAL) or healed (EVALSHA). */
+const SCRIPTS: ReadonlySet<string> = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'])
 
 /** Keyless commands about the whole keyspace: sent to every master and merged. */
 const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKind>([
@@ -145,6 +150,11 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
     // Keys unknowable and not checked above (FCALL's numkeys, which a node checks only once
     // it found the function): let a master answer with its own error.
     return { kind: 'any-node', readOnly, spec }
+  }
+  if (SCRIPTS.has(spec.name)) {
+    // Keyless scripts go to one master: in a cluster they cannot touch keys reliably anyway.
+    const slot = keys.length > 0 ? sameSlot(args, keys) : -1
+    return slot === CROSS ? { kind: 'reject', error: ReplyStrings.crossSlot, spec } : { kind: 'script', slot, readOnly, spec }
   }
   if (keys.length === 0) {
     if (ANY_NODE_COMMANDS.has(spec.name)) return { kind: 'any-node', readOnly, spec }

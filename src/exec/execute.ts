@@ -30,19 +30,11 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
   const { ctx, sink } = client
   if (client.transaction.active && queueInTransaction(plan, args, client)) return
   if (client.protocol === 2 && client.subscriptions.count > 0 && !allowedWhileSubscribed(plan, args, client)) return
-  if (plan.kind === 'single' || plan.kind === 'any-node') {
-    if (plan.spec.name.startsWith('evalsha')) {
-      const e = new EvalShaRequest(client, args, plan.kind === 'single' ? plan.slot : -1, plan.readOnly,
-        plan.kind === 'single' ? null : anyMaster(client))
-      sink.push(e)
-      e.start()
-      return
-    }
-    if (plan.spec.name === 'eval' || plan.spec.name === 'eval_ro') ctx.scripts.remember(args[1])
-  } else if (plan.kind === 'broadcast' && plan.spec.name === 'script|load') {
-    ctx.scripts.remember(args[2])
-  }
+  if (plan.kind === 'broadcast' && plan.spec.name === 'script|load') ctx.scripts.remember(args[2])
   switch (plan.kind) {
+    case 'script':
+      runScript(plan.spec.name, plan.slot, plan.readOnly, args, wire, client)
+      return
     case 'single': {
       const req = new BackendRequest(args, plan.slot, plan.readOnly, sink)
       req.protocol = client.protocol
@@ -144,6 +136,31 @@ export function needsFence (plan: RoutePlan, client: ClientState): boolean {
   if (client.transaction.active) return plan.kind === 'session' && plan.name === 'exec' && client.transaction.watching
   if (plan.kind === 'blocking' || plan.kind === 'cross-pop') return true
   return plan.kind === 'session' && (plan.name === 'watch' || plan.name === 'wait' || (plan.name === 'exec' && client.transaction.watching))
+}
+
+/**
+ * EVAL/EVALSHA/FCALL: by their keys' slot, or keyless on the client's master; each runs as
+ * long as it runs (a slow command's reply time). EVAL's body is remembered, so an EVALSHA that
+ * meets NOSCRIPT on a node that never saw it (a promoted replica) is healed (EvalShaRequest).
+ */
+function runScript (name: string, slot: number, readOnly: boolean, args: Buffer[], wire: Buffer | null, client: ClientState): void {
+  const { ctx, sink } = client
+  const target = slot >= 0 ? null : anyMaster(client)
+  if (slot < 0 && target === null) { sink.push(new LocalReply(errorReply(ReplyStrings.notReady))); return }
+  if (!readOnly) { if (slot >= 0) client.writtenSlots.add(slot); else client.writtenNodes.add(target as string) }
+  if (name === 'evalsha' || name === 'evalsha_ro') {
+    const e = new EvalShaRequest(client, args, slot, readOnly, target)
+    sink.push(e)
+    e.start()
+    return
+  }
+  if (name === 'eval' || name === 'eval_ro') ctx.scripts.remember(args[1])
+  const req = new BackendRequest(args, slot, readOnly, sink, target)
+  req.protocol = client.protocol
+  req.wire = wire
+  req.runsLong(ctx.slowCommandTimeoutMs)
+  sink.push(req)
+  ctx.dispatcher.send(req)
 }
 
 /** Where this client's reads go: the configured policy, or replicas after READONLY. */

@@ -69,6 +69,8 @@ export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: Cli
       // transaction may span slots, and never ties the transaction to a slot.
       if (plan.spec.keySpecs.length === 0) return queue(one(tx.spansSlots ? plan.slot : -1), [])
       return queue(one(plan.slot), [plan.slot])
+    case 'script':
+      return plan.slot >= 0 ? queue(one(plan.slot), [plan.slot]) : queue(one(-1), [])
     case 'any-node':
     case 'local':
       return queue(name === 'config|get' ? { ...one(-1), filter: filterConfigGet } : one(-1), [])

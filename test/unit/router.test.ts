@@ -16,6 +16,7 @@ type Summary =
   | ['scan', string]
   | ['blocking', number, string]
   | ['cross-pop', number[], number[], string]
+  | ['script', number, boolean, string]
   | ['session', string, number]
   | ['reject', string]
 
@@ -29,6 +30,7 @@ function summarize (plan: RoutePlan): Summary {
     case 'scan': return ['scan', plan.spec.name]
     case 'blocking': return ['blocking', plan.slot, plan.spec.name]
     case 'cross-pop': return ['cross-pop', plan.keys, plan.slots, plan.spec.name]
+    case 'script': return ['script', plan.slot, plan.readOnly, plan.spec.name]
     case 'session': return ['session', plan.name, plan.slot]
     case 'reject': return ['reject', plan.error]
   }
@@ -55,10 +57,10 @@ const SINGLE: ReadonlyArray<readonly [string[], Summary]> = [
   [['SUNIONSTORE', '{user1000}.d', '{user1000}.a', '{user1000}.b'], ['single', 3443, false, 'sunionstore']],
   [['RENAME', '{user1000}.a', '{user1000}.b'], ['single', 3443, false, 'rename']],
   // scripts with keys go where their keys are
-  [['EVAL', 'return 1', '1', 'k'], ['single', 7629, false, 'eval']],
-  [['EVAL', 'return 1', '2', '{user1000}.a', '{user1000}.b', 'arg'], ['single', 3443, false, 'eval']],
-  [['EVAL_RO', 'return 1', '1', 'k'], ['single', 7629, true, 'eval_ro']],
-  [['FCALL', 'f', '1', 'foo'], ['single', 12182, false, 'fcall']]
+  [['EVAL', 'return 1', '1', 'k'], ['script', 7629, false, 'eval']],
+  [['EVAL', 'return 1', '2', '{user1000}.a', '{user1000}.b', 'arg'], ['script', 3443, false, 'eval']],
+  [['EVAL_RO', 'return 1', '1', 'k'], ['script', 7629, true, 'eval_ro']],
+  [['FCALL', 'f', '1', 'foo'], ['script', 12182, false, 'fcall']]
 ]
 
 const CROSSSLOT = 'CROSSSLOT Keys in request don\'t hash to the same slot'
@@ -193,12 +195,12 @@ const ANY_NODE: ReadonlyArray<readonly [string[], Summary]> = [
   [['command', 'docs', 'get'], ['any-node', false, 'command|docs']],
   [['COMMAND', 'INFO', 'get'], ['any-node', false, 'command|info']],
   [['COMMAND', 'GETKEYS', 'GET', 'k'], ['any-node', false, 'command|getkeys']],
-  [['EVAL', 'return 1', '0'], ['any-node', false, 'eval']],
-  [['EVAL', 'return 1', '0', 'arg'], ['any-node', false, 'eval']],
-  [['EVAL_RO', 'return 1', '0'], ['any-node', true, 'eval_ro']],
-  [['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'], ['any-node', false, 'evalsha']],
-  [['FCALL', 'f', '0'], ['any-node', false, 'fcall']],
-  [['FCALL_RO', 'f', '0'], ['any-node', true, 'fcall_ro']],
+  [['EVAL', 'return 1', '0'], ['script', -1, false, 'eval']],
+  [['EVAL', 'return 1', '0', 'arg'], ['script', -1, false, 'eval']],
+  [['EVAL_RO', 'return 1', '0'], ['script', -1, true, 'eval_ro']],
+  [['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'], ['script', -1, false, 'evalsha']],
+  [['FCALL', 'f', '0'], ['script', -1, false, 'fcall']],
+  [['FCALL_RO', 'f', '0'], ['script', -1, true, 'fcall_ro']],
   // PUBLISH of a keyevent channel: every master has its own events, so any of them.
   [['PUBLISH', '__keyevent@0__:del', 'k'], ['any-node', false, 'publish']],
   [['CONFIG', 'GET', 'maxmemory'], ['any-node', false, 'config|get']],
