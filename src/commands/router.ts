@@ -126,7 +126,8 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
     return { kind: 'any-node', readOnly, spec }
   }
   if (keys.length === 0) {
-    if (ANY_NODE_COMMANDS.has(spec.name)) return { kind: 'any-node', readOnly, spec }
+    // A movable-key command left with no key (LMPOP 0 ..., ZUNION 0 k): the node gives its own error.
+    if (ANY_NODE_COMMANDS.has(spec.name) || (spec.flagBits & CommandFlag.MOVABLEKEYS) !== 0) return { kind: 'any-node', readOnly, spec }
     const merge = BROADCAST_MERGE.get(spec.name)
     if (merge !== undefined) return { kind: 'broadcast', spec, merge, readOnly, allNodes: TO_ALL_NODES.has(spec.name) }
     if (spec.name === 'scan') return { kind: 'scan', spec }
