@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { ConnectionOptions, TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
@@ -23,7 +24,11 @@ import type { DrainOutcome } from './server/drain.js'
 import { startOperations } from './server/operations.js'
 import { RespServer } from './server/resp-server.js'
 import type { SessionContext } from './session/client-session.js'
-import type { InfoSource } from './exec/info.js'
+import type { InfoSource } from './exec/info/info.js'
+import { NodeStats } from './metrics/node-stats.js'
+import { nodeIdentity } from './exec/node-identity.js'
+import { bothObservers } from './metrics/observers.js'
+import { traffic } from './metrics/traffic.js'
 import { SLOTGATE_VERSION } from './version.js'
 
 /** A running slotgate, as tests, the demo and the CLI hold it. */
@@ -117,14 +122,20 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   })
 
   let redisVersion = '7.0.0'
+  let port = config.port
+  const nodeStats = new NodeStats()
   const info: InfoSource = {
     get redisVersion () { return redisVersion },
     slotgateVersion: SLOTGATE_VERSION,
-    port: config.port,
+    get port () { return port },
     startedAt: Date.now(),
-    connectedClients: () => server.clientCount,
-    masterSections: async (section: string) => {
-      const answers = await Promise.allSettled(topology.masters().map(async m => String(await control.call(m, 'INFO', section))))
+    runId: randomBytes(20).toString('hex'),
+    maxClients: config.maxClients,
+    nodeStats,
+    traffic,
+    clients: () => server.sessions(),
+    masterInfo: async (sections: readonly string[]) => {
+      const answers = await Promise.allSettled(topology.masters().map(async m => String(await control.call(m, 'INFO', ...sections))))
       return answers.flatMap(a => a.status === 'fulfilled' ? [a.value] : [])
     },
     stats: () => ({
@@ -155,6 +166,8 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     commandTimeoutMs: config.commandTimeoutMs,
     slowCommandTimeoutMs: config.slowCommandTimeoutMs,
     replication: new ReplicationOffsets(control),
+    control,
+    identity: nodeIdentity(config.announceAddress, config.bind, config.port),
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(),
     auth: new Authenticator(config.requirepass, config.usersFile),
@@ -175,7 +188,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     requestRefresh () { refresher.request('link-lost') },
     async refreshTopology () { await refresher.refreshNow('manual') },
     clients: () => server.sessions(),
-    observer: metrics?.commands ?? null,
+    observer: metrics === null ? nodeStats : bothObservers(nodeStats, metrics.commands),
     onProtocolError (detail) {
       if (metrics !== null) metrics.protocolErrors++
       logger.debug({ detail }, 'client protocol error')
@@ -189,7 +202,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     keepAliveMs: config.tcpKeepAliveMs,
     tls: clientTls(config)
   }, ctx)
-  const port = await server.listen()
+  port = await server.listen()
   logger.info({ port, bind: config.bind, seeds: config.seeds }, 'slotgate listening')
   const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, server })
 
@@ -252,6 +265,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       blocking.close()
       pool.close()
       control.close()
+      nodeStats.close()
     }
   }
 }

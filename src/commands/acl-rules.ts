@@ -11,7 +11,13 @@ export class AclRules {
   private readonly keyPatterns: RegExp[] = []
   private allKeys = false
 
-  constructor (commands: readonly string[], keys: readonly string[] = ['allkeys']) {
+  constructor (
+    /** The rules as written (ACL LIST / GETUSER show them). */
+    readonly commandRules: readonly string[],
+    readonly keyRules: readonly string[] = ['allkeys']
+  ) {
+    const commands = commandRules
+    const keys = keyRules
     for (const raw of commands) {
       const rule = raw.trim().toLowerCase()
       if (rule === 'allcommands') { this.steps.push({ allow: true, test: () => true }); continue }

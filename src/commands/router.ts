@@ -33,7 +33,17 @@ export type RoutePlan =
  */
 export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
   'ping', 'echo', 'quit', 'select', 'hello', 'time', 'info', 'readonly', 'readwrite', 'role',
-  'client|setname', 'client|getname', 'client|id'
+  'client|setname', 'client|getname', 'client|id',
+  // Sent to every master on control connections, not behind the busy script on a shared link.
+  'script|kill', 'function|kill',
+  // slotgate as a one-node cluster owning every slot (cluster-commands.ts).
+  'cluster|info', 'cluster|myid', 'cluster|nodes', 'cluster|slots', 'cluster|shards', 'cluster|keyslot',
+  'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|links', 'cluster|replicas', 'cluster|slaves',
+  'cluster|count-failure-reports', 'asking',
+  // A node's view of itself, merged over the masters (introspection-commands.ts).
+  'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats',
+  // slotgate's own users (acl-commands.ts).
+  'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser'
 ])
 
 /**
@@ -41,10 +51,10 @@ export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
  * subscriptions, client bookkeeping). `slot` is set for the keyed ones (WATCH, SSUBSCRIBE).
  */
 export const SESSION_COMMANDS: ReadonlySet<string> = new Set([
-  'auth', 'wait', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'reset',
+  'auth', 'wait', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'reset', 'monitor',
   'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe',
   'client|list', 'client|info', 'client|kill', 'client|reply', 'client|no-evict', 'client|tracking',
-  'client|trackinginfo', 'client|getredir', 'client|caching'
+  'client|trackinginfo', 'client|getredir', 'client|caching', 'client|unblock', 'client|setinfo', 'client|no-touch'
 ])
 
 /**
@@ -56,8 +66,7 @@ const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
   'command', 'command|count', 'command|info', 'command|docs', 'command|list', 'command|getkeys',
   'command|getkeysandflags', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro',
   // Read-only introspection that is the same on every master (or close enough).
-  'config|get', 'lastsave', 'cluster|keyslot', 'memory|doctor', 'memory|stats', 'memory|malloc-stats',
-  'latency|doctor', 'latency|latest', 'module|list', 'function|dump', 'function|stats'
+  'config|get', 'lastsave', 'memory|malloc-stats', 'module|list', 'function|dump', 'function|stats', 'acl|cat'
 ])
 
 /**
@@ -81,8 +90,8 @@ const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKin
   // NUMPAT: the largest count, not the sum; direct subscribers anywhere are summed in NUMSUB).
   ['pubsub|channels', 'union'], ['pubsub|numpat', 'max'], ['pubsub|numsub', 'pair-sum'],
   ['pubsub|shardchannels', 'union'], ['pubsub|shardnumsub', 'pair-sum'],
-  ['slowlog|get', 'concat'], ['slowlog|len', 'sum'], ['slowlog|reset', 'all-ok'], ['latency|reset', 'sum'],
-  ['config|set', 'all-ok'], ['config|resetstat', 'all-ok'], ['script|kill', 'first']
+  ['slowlog|len', 'sum'], ['slowlog|reset', 'all-ok'], ['latency|reset', 'sum'],
+  ['config|set', 'all-ok'], ['config|resetstat', 'all-ok']
 ])
 
 /** Broadcasts that must reach replicas too: configuration applies to every node. */

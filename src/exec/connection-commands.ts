@@ -1,6 +1,7 @@
 import { errorReply, OK, simpleString } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import type { ClientState } from './client-state.js'
+import { MonitorFeed } from './monitor.js'
 import { LocalReply } from './queue-entry.js'
 import { wait } from './wait.js'
 
@@ -31,6 +32,15 @@ export function runConnectionCommand (name: string, args: Buffer[], slot: number
     case 'client|reply':
       clientReply(args, client)
       return
+    case 'monitor': {
+      // A node ignores MONITOR from a client that monitors already: no reply at all.
+      if (client.monitor?.active === true) return
+      const feed = new MonitorFeed(client)
+      client.monitor = feed
+      sink.push(feed)
+      feed.start()
+      return
+    }
     default:
       sink.push(new LocalReply(errorReply(ReplyStrings.notSupported(name))))
   }

@@ -8,7 +8,9 @@ import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
 import type { CommandTable } from '../commands/command-table.js'
 import type { ScriptCache } from '../commands/script-cache.js'
-import type { InfoSource } from './info.js'
+import type { ClientState } from './client-state.js'
+import type { InfoSource } from './info/info.js'
+import type { NodeIdentity } from './node-identity.js'
 import type { ReplySink } from './queue-entry.js'
 import type { ReplicationState } from '../cluster/replication-offsets.js'
 
@@ -41,12 +43,21 @@ export interface ExecContext {
   readonly linkDefaults: Omit<LinkOptions, 'protocol' | 'readOnly'>
   /** Masters' replication offsets, for WAIT. */
   readonly replication: ReplicationSource
+  /** One command to one node on its control connection, apart from the shared links (SCRIPT KILL). */
+  readonly control: NodeControl
+  /** slotgate as the one node CLUSTER describes. */
+  readonly identity: NodeIdentity
   /** Asks for a topology refresh soon (debounced). */
   requestRefresh (): void
   /** Refreshes the topology now (joining one under way). */
   refreshTopology (): Promise<void>
   /** Every connected client (CLIENT LIST / KILL). */
   clients (): Iterable<ClientView>
+}
+
+/** Commands to single nodes over the control plane (ControlPlane); rejects with the node's error text. */
+export interface NodeControl {
+  call (node: NodeAddress, command: string, ...args: (string | number)[]): Promise<unknown>
 }
 
 /** What WAIT reads (ReplicationOffsets, over the control plane). */
@@ -65,14 +76,43 @@ export interface ClientContext {
   readonly id: number
   readonly protocol: 2 | 3
   /** Commands blocked on a node for this client: given up at once when it leaves. */
-  readonly blocked: Set<{ abandon (): void }>
+  readonly blocked: Set<BlockedCommand>
   /** Slots and keyless targets this client wrote to (WAIT). */
   readonly writtenSlots: Set<number>
   readonly writtenNodes: Set<NodeAddress>
 }
 
+/** How CLIENT UNBLOCK ends a blocked command: as if it timed out, or with the UNBLOCKED error. */
+export type UnblockMode = 'timeout' | 'error'
+
+/**
+ * A command of the client's that waits on a node (BLPOP, XREAD BLOCK, ...). The optional
+ * members are what INFO's `blocked_clients` and CLIENT UNBLOCK need; a kind of wait without
+ * them is given up when the client leaves but is not reported or unblocked.
+ */
+export interface BlockedCommand {
+  /** The client left: stop waiting, nobody wants the reply. */
+  abandon (): void
+  /** True once the command is on its node, which holds the client blocked. */
+  readonly waitingOnNode?: boolean
+  /** True when the command has a timeout of its own (INFO's `clients_in_timeout_table`). */
+  readonly hasTimeout?: boolean
+  /** Ends the wait now with the timeout's reply or the UNBLOCKED error; false when not waiting. */
+  unblock? (mode: UnblockMode): boolean
+}
+
 /** What CLIENT LIST / INFO / KILL know about a client connection of slotgate's. */
 export interface ClientView {
+  /** The client's state (transaction, subscriptions, blocked commands, library name ...). */
+  readonly client: ClientState
+  /** The socket's file descriptor; -1 when it has none to show (TLS). */
+  readonly fd: number
+  /** Bytes read from the client and not yet parsed into a command (`qbuf`). */
+  readonly queryBufferBytes: number
+  /** Reply bytes handed to the socket and not yet sent (`omem`). */
+  readonly outputBufferBytes: number
+  /** Commands received and not yet answered (`oll`). */
+  readonly pendingReplies: number
   readonly id: number
   readonly name: Buffer | null
   readonly protocol: 2 | 3

@@ -29,14 +29,14 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
   if (client.transaction.active && queueInTransaction(plan, args, client)) return
   if (client.protocol === 2 && client.subscriptions.count > 0 && !allowedWhileSubscribed(plan, args, client)) return
   if (plan.kind === 'single' || plan.kind === 'any-node') {
-    if (plan.spec.name.startsWith('evalsha')) {
+    if (plan.spec.name === 'eval' || plan.spec.name === 'eval_ro') ctx.scripts.remember(args[1])
+    if (plan.spec.name.startsWith('evalsha') || (plan.kind === 'any-node' && isScriptCall(plan.spec.name))) {
       const e = new EvalShaRequest(client, args, plan.kind === 'single' ? plan.slot : -1, plan.readOnly,
         plan.kind === 'single' ? null : anyMaster(client))
       sink.push(e)
       e.start()
       return
     }
-    if (plan.spec.name === 'eval' || plan.spec.name === 'eval_ro') ctx.scripts.remember(args[1])
   } else if (plan.kind === 'broadcast' && plan.spec.name === 'script|load') {
     ctx.scripts.remember(args[2])
   }
@@ -129,6 +129,11 @@ export function needsFence (plan: RoutePlan, client: ClientState): boolean {
   if (client.transaction.active) return plan.kind === 'session' && plan.name === 'exec' && client.transaction.watching
   if (plan.kind === 'blocking') return true
   return plan.kind === 'session' && (plan.name === 'watch' || plan.name === 'wait' || (plan.name === 'exec' && client.transaction.watching))
+}
+
+/** Scripts and functions (a keyless one may be tried on each master: see EvalShaRequest). */
+function isScriptCall (name: string): boolean {
+  return name === 'eval' || name === 'eval_ro' || name === 'fcall' || name === 'fcall_ro'
 }
 
 /** Where this client's reads go: the configured policy, or replicas after READONLY. */

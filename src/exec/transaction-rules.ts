@@ -16,7 +16,10 @@ const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
 const LOCAL_IN_MULTI: ReadonlySet<string> = new Set([
   'ping', 'echo', 'select', 'readonly', 'readwrite', 'time', 'role', 'info',
   'client|setname', 'client|getname', 'client|id', 'client|info', 'client|list', 'client|no-evict', 'client|getredir',
-  'client|trackinginfo'
+  'client|trackinginfo', 'client|unblock', 'client|setinfo', 'client|no-touch', 'script|kill', 'function|kill',
+  'cluster|info', 'cluster|myid', 'cluster|nodes', 'cluster|slots', 'cluster|shards', 'cluster|keyslot',
+  'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|links', 'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser',
+  'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats'
 ])
 
 /**

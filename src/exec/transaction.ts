@@ -46,6 +46,8 @@ export class Transaction {
 
   /** True while a WATCH holds a connection (EXEC then runs there). */
   get watching (): boolean { return this.watch !== null }
+  /** Commands queued since MULTI (CLIENT LIST's `multi=`). */
+  get queuedCount (): number { return this.queued.length }
 
   /** MULTI */
   multi (): QueueEntry {

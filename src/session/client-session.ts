@@ -101,6 +101,10 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
   get shardChannelCount (): number { return this.client.subscriptions.shardChannelCount }
   /** Commands received and not yet answered. */
   get pendingReplies (): number { return this.queue.length }
+  /** ClientView socket facts for CLIENT LIST (`fd`, `qbuf`, `omem`). */
+  get fd (): number { return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1 }
+  get queryBufferBytes (): number { return this.parser.bufferedBytes }
+  get outputBufferBytes (): number { return this.socket.writableLength }
 
   /** @internal RequestSink: one parsed request; `wire`, its bytes as received, when whole. */
   onRequest (args: Buffer[], wire: Buffer | null): void {
