@@ -27,6 +27,7 @@ import type { SessionContext } from './session/client-session.js'
 import type { InfoSource } from './exec/info/info.js'
 import { NodeStats } from './metrics/node-stats.js'
 import { nodeIdentity } from './exec/node-identity.js'
+import { BusyScripts } from './exec/busy-scripts.js'
 import { bothObservers } from './metrics/observers.js'
 import { traffic } from './metrics/traffic.js'
 import { SLOTGATE_VERSION } from './version.js'
@@ -168,6 +169,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     replication: new ReplicationOffsets(control),
     control,
     identity: nodeIdentity(config.announceAddress, config.bind, config.port),
+    busy: new BusyScripts(control),
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(),
     auth: new Authenticator(config.requirepass, config.usersFile),

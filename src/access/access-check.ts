@@ -11,7 +11,8 @@ import type { User } from './authenticator.js'
 export function accessError (authenticated: boolean, user: User | null, spec: CommandSpec, args: Buffer[]): string | null {
   if (!authenticated) return (spec.flagBits & CommandFlag.NO_AUTH) !== 0 ? null : ReplyStrings.noAuth
   const rules = user?.rules
-  if (rules == null) return null
+  // AUTH, HELLO, QUIT, RESET are anyone's, whatever the rules (acl.c, ACLCheckAllUserCommandPerm).
+  if (rules == null || (spec.flagBits & CommandFlag.NO_AUTH) !== 0) return null
   if (!rules.allowsCommand(spec)) return ReplyStrings.noPermCommand(spec.name)
   if (rules.restrictsKeys) {
     const keys = extractKeys(spec, args) ?? []

@@ -43,7 +43,9 @@ export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
   // A node's view of itself, merged over the masters (introspection-commands.ts).
   'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats',
   // slotgate's own users (acl-commands.ts).
-  'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser'
+  'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser',
+  // slotgate's own counters reset with every node's; FUNCTION STATS from the master running one.
+  'config|resetstat', 'function|stats'
 ])
 
 /**
@@ -66,7 +68,7 @@ const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
   'command', 'command|count', 'command|info', 'command|docs', 'command|list', 'command|getkeys',
   'command|getkeysandflags', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro',
   // Read-only introspection that is the same on every master (or close enough).
-  'config|get', 'lastsave', 'memory|malloc-stats', 'module|list', 'function|dump', 'function|stats', 'acl|cat'
+  'config|get', 'lastsave', 'memory|malloc-stats', 'module|list', 'function|dump', 'acl|cat'
 ])
 
 /**
@@ -83,7 +85,8 @@ const SPLIT_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKind>([
 const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKind>([
   ['dbsize', 'sum'], ['keys', 'concat'], ['randomkey', 'random-non-null'],
   ['flushall', 'all-ok'], ['flushdb', 'all-ok'],
-  ['script|load', 'all-ok'], ['script|exists', 'and'], ['script|flush', 'all-ok'],
+  // A script one master has is one slotgate runs anywhere: it loads it where NOSCRIPT says (script.ts).
+  ['script|load', 'all-ok'], ['script|exists', 'or'], ['script|flush', 'all-ok'],
   ['function|load', 'all-ok'], ['function|delete', 'all-ok'], ['function|flush', 'all-ok'],
   ['function|list', 'first'], ['function|restore', 'all-ok'],
   // Classic channels live on their home masters, slotgate's patterns on every master (so
@@ -91,11 +94,13 @@ const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKin
   ['pubsub|channels', 'union'], ['pubsub|numpat', 'max'], ['pubsub|numsub', 'pair-sum'],
   ['pubsub|shardchannels', 'union'], ['pubsub|shardnumsub', 'pair-sum'],
   ['slowlog|len', 'sum'], ['slowlog|reset', 'all-ok'], ['latency|reset', 'sum'],
-  ['config|set', 'all-ok'], ['config|resetstat', 'all-ok']
+  ['config|set', 'all-ok'],
+  // The cluster's own users, when the operator allows changing them (denied by default).
+  ['acl|setuser', 'all-ok'], ['acl|deluser', 'max']
 ])
 
-/** Broadcasts that must reach replicas too: configuration applies to every node. */
-const TO_ALL_NODES: ReadonlySet<string> = new Set(['config|set', 'config|resetstat'])
+/** Broadcasts that must reach replicas too: configuration and ACL users are every node's own. */
+const TO_ALL_NODES: ReadonlySet<string> = new Set(['config|set', 'acl|setuser', 'acl|deluser'])
 
 /**
  * Turns a request into a plan. Pure: looks at the command table and the arguments only.

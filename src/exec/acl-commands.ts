@@ -1,18 +1,24 @@
 import type { UserDescription } from '../access/authenticator.js'
 import { arrayReply, bulkReply, EMPTY_ARRAY, errorReply, mapReply, nullReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
+import { askNode } from './ask-nodes.js'
 import type { ClientState } from './client-state.js'
+import { anyMaster } from './targets.js'
 
 /**
- * ACL WHOAMI / USERS / LIST / GETUSER about slotgate's own users (requirepass's default user
- * and the users file), who are the users its clients authenticate as; the cluster's own ACL
- * users stay the cluster's business.
+ * ACL WHOAMI / USERS / LIST / GETUSER about the users slotgate's clients authenticate as:
+ * slotgate's own (requirepass's default user and the users file) when it has any; else the
+ * cluster's, asked of a master, since AUTH then takes on a cluster user.
  */
-export function runAclCommand (name: string, args: readonly Buffer[], client: ClientState): Buffer {
+export function runAclCommand (name: string, args: readonly Buffer[], client: ClientState): Buffer | Promise<Buffer> {
+  if (name === 'acl|whoami') return bulkReply(client.user?.name ?? 'default')
+  if (!client.ctx.auth.required) {
+    // No users of slotgate's own: its clients' users are the cluster's (see cluster-users.ts).
+    const node = anyMaster(client)
+    return node === null ? errorReply(ReplyStrings.notReady) : askNode(client.ctx, args, { node }, client.sink.lane, client.protocol)
+  }
   const users = client.ctx.auth.describe()
   switch (name) {
-    case 'acl|whoami':
-      return bulkReply(client.user?.name ?? 'default')
     case 'acl|users':
       return arrayReply(users.map(u => bulkReply(u.name)))
     case 'acl|list':

@@ -98,9 +98,20 @@ export class ClientState implements ClientContext {
     this.subscriptions.close()
   }
 
+  /** Authenticates the connection as a user checked elsewhere (a cluster ACL user: see cluster-users.ts). */
+  authenticateAs (user: User): void {
+    this.user = user
+    this.authenticated = true
+  }
+
   /** Checks credentials and, when right, authenticates the connection as that user (AUTH, HELLO ... AUTH). */
   authenticate (username: string, password: Buffer): boolean {
-    if (!this.ctx.auth.required) return username === 'default' // like a nopass default user
+    if (!this.ctx.auth.required) {
+      // Like a nopass default user; it also leaves a cluster user taken on before.
+      if (username !== 'default') return false
+      this.user = null
+      return true
+    }
     const user = this.ctx.auth.verify(username, password)
     if (user === null) return false
     this.user = user

@@ -8,6 +8,7 @@ import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
 import type { CommandTable } from '../commands/command-table.js'
 import type { ScriptCache } from '../commands/script-cache.js'
+import type { BusyScripts } from './busy-scripts.js'
 import type { ClientState } from './client-state.js'
 import type { InfoSource } from './info/info.js'
 import type { NodeIdentity } from './node-identity.js'
@@ -47,6 +48,8 @@ export interface ExecContext {
   readonly control: NodeControl
   /** slotgate as the one node CLUSTER describes. */
   readonly identity: NodeIdentity
+  /** Masters busy with a script of ours past their time limit (PING answers their BUSY). */
+  readonly busy: BusyScripts
   /** Asks for a topology refresh soon (debounced). */
   requestRefresh (): void
   /** Refreshes the topology now (joining one under way). */

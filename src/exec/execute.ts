@@ -30,15 +30,18 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
   if (client.protocol === 2 && client.subscriptions.count > 0 && !allowedWhileSubscribed(plan, args, client)) return
   if (plan.kind === 'single' || plan.kind === 'any-node') {
     if (plan.spec.name === 'eval' || plan.spec.name === 'eval_ro') ctx.scripts.remember(args[1])
-    if (plan.spec.name.startsWith('evalsha') || (plan.kind === 'any-node' && isScriptCall(plan.spec.name))) {
+    if (plan.spec.name.startsWith('evalsha') || isScriptCall(plan.spec.name)) {
       const e = new EvalShaRequest(client, args, plan.kind === 'single' ? plan.slot : -1, plan.readOnly,
         plan.kind === 'single' ? null : anyMaster(client))
+      if (plan.kind === 'single' && plan.readOnly) e.readFrom = readFrom(client)
       sink.push(e)
       e.start()
       return
     }
   } else if (plan.kind === 'broadcast' && plan.spec.name === 'script|load') {
     ctx.scripts.remember(args[2])
+  } else if (plan.kind === 'broadcast' && plan.spec.name === 'script|flush') {
+    ctx.scripts.clear() // after a flush EVALSHA answers NOSCRIPT, as on a node: nothing left to heal with
   }
   switch (plan.kind) {
     case 'single': {
@@ -131,7 +134,7 @@ export function needsFence (plan: RoutePlan, client: ClientState): boolean {
   return plan.kind === 'session' && (plan.name === 'watch' || plan.name === 'wait' || (plan.name === 'exec' && client.transaction.watching))
 }
 
-/** Scripts and functions (a keyless one may be tried on each master: see EvalShaRequest). */
+/** Scripts and functions: see EvalShaRequest (the busy watch; a keyless one tried on each master). */
 function isScriptCall (name: string): boolean {
   return name === 'eval' || name === 'eval_ro' || name === 'fcall' || name === 'fcall_ro'
 }

@@ -6,6 +6,7 @@ import { formatInfo, type InfoSource } from './info/info.js'
 import { runAclCommand } from './acl-commands.js'
 import { runClusterCommand } from './cluster-commands.js'
 import { runIntrospection } from './introspection-commands.js'
+import { functionStats, resetStats } from './node-wide-commands.js'
 import { killBusyScripts } from './script-kill.js'
 
 /**
@@ -16,9 +17,15 @@ export function runLocalCommand (name: string, args: readonly Buffer[], session:
   if (name.startsWith('cluster|')) return runClusterCommand(name, args, session)
   if (name.startsWith('slowlog|') || name.startsWith('latency|') || name.startsWith('memory|')) return runIntrospection(name, args, session)
   if (name.startsWith('acl|')) return runAclCommand(name, args, session)
+  if (name === 'config|resetstat') return resetStats(args, session)
+  if (name === 'function|stats') return functionStats(session)
   switch (name) {
-    case 'ping':
+    case 'ping': {
+      // As the node slotgate stands for: BUSY while a master runs a script too long (busy-scripts.ts).
+      const busy = session.ctx.busy.error
+      if (busy !== null) return errorReply(busy)
       return args.length > 1 ? bulkReply(args[1]) : PONG
+    }
     case 'echo':
       return bulkReply(args[1])
     case 'quit':
@@ -110,7 +117,8 @@ function hello (args: readonly Buffer[], session: ClientState, info: InfoSource)
     [bulkReply('version'), bulkReply(info.redisVersion)],
     [bulkReply('proto'), integerReply(protocol)],
     [bulkReply('id'), integerReply(session.id)],
-    [bulkReply('mode'), bulkReply('standalone')],
+    // As INFO's cluster_enabled:1: slotgate is a one-node cluster (see info/own-sections.ts).
+    [bulkReply('mode'), bulkReply('cluster')],
     [bulkReply('role'), bulkReply('master')],
     [bulkReply('modules'), EMPTY_ARRAY]
   ])

@@ -1,4 +1,4 @@
-import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
+import { BackendRequest, type ReadFrom, type RequestOwner } from '../cluster/backend-request.js'
 import type { NodeAddress } from '../cluster/node-address.js'
 import type { ClientContext } from './context.js'
 
@@ -26,6 +26,8 @@ export class EvalShaRequest implements RequestOwner {
   private retried = false
   /** Masters not yet tried, for a keyless call refused for a non-local key. */
   private readonly untried: NodeAddress[]
+  /** The master the busy watch was told of. */
+  private runningOn: NodeAddress | null = null
 
   constructor (private readonly client: ClientContext, args: Buffer[], slot: number, readOnly: boolean, target: NodeAddress | null) {
     this.req = new BackendRequest(args, slot, readOnly, this, target)
@@ -35,13 +37,25 @@ export class EvalShaRequest implements RequestOwner {
     this.untried = slot < 0 && target !== null ? client.ctx.topology.masters().filter(m => m !== target) : []
   }
 
+  /** Where a keyed read-only call may run (the client's read policy). */
+  set readFrom (where: ReadFrom) { this.req.readFrom = where }
+
   /** The client's lane, so these requests keep its order on a node's links. */
   get lane (): number { return this.client.sink.lane }
 
   get closed (): boolean { return this.client.sink.closed }
 
   start (): void {
+    if (this.req.slot >= 0 && !this.req.readOnly) this.client.writtenSlots.add(this.req.slot)
+    this.runOn(this.req.target ?? this.client.ctx.topology.masterFor(this.req.slot) ?? null)
     this.client.ctx.dispatcher.send(this.req)
+  }
+
+  /** Tells the busy watch where the script runs now (PING answers BUSY while it runs too long). */
+  private runOn (node: NodeAddress | null): void {
+    if (this.runningOn !== null) this.client.ctx.busy.ended(this.runningOn)
+    this.runningOn = node
+    if (node !== null) this.client.ctx.busy.started(node)
   }
 
   /** @internal RequestOwner */
@@ -63,9 +77,11 @@ export class EvalShaRequest implements RequestOwner {
     if (this.untried.length > 0 && reply[0] === 0x2d && reply.includes(NON_LOCAL_KEY)) {
       req.reply = null
       req.target = this.untried.shift() as NodeAddress
+      this.runOn(req.target)
       this.client.ctx.dispatcher.send(req)
       return
     }
+    this.runOn(null)
     if (req.slot < 0 && !req.readOnly && req.node !== null) this.client.writtenNodes.add(req.node)
     this.reply = reply
     this.client.sink.onRequestDone(this)

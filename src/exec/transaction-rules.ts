@@ -19,7 +19,8 @@ const LOCAL_IN_MULTI: ReadonlySet<string> = new Set([
   'client|trackinginfo', 'client|unblock', 'client|setinfo', 'client|no-touch', 'script|kill', 'function|kill',
   'cluster|info', 'cluster|myid', 'cluster|nodes', 'cluster|slots', 'cluster|shards', 'cluster|keyslot',
   'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|links', 'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser',
-  'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats'
+  'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats',
+  'function|stats', 'config|resetstat'
 ])
 
 /**

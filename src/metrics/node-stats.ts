@@ -103,6 +103,15 @@ export class NodeStats implements CommandObserver {
   /** Client bytes written per second, in KB/s (`instantaneous_output_kbps`). */
   get outputKbps (): number { return average(this.samples.output) / 1024 }
 
+  /** CONFIG RESETSTAT: commands, errors and their counts start again from zero, as a node's do. */
+  reset (): void {
+    this.commands.clear()
+    this.errors.clear()
+    this.totalCommands = 0
+    this.totalErrorReplies = 0
+    this.last.ops = 0
+  }
+
   /** Stops the sampling timer. */
   close (): void {
     clearInterval(this.timer)

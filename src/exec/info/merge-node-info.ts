@@ -33,7 +33,11 @@ const MAX_FIELDS = new Set([
   'module_fork_last_cow_size', 'active_defrag_running', 'total_system_memory', 'number_of_cached_scripts',
   'number_of_functions', 'number_of_libraries', 'hz', 'configured_hz', 'arch_bits', 'latest_fork_usec',
   // slotgate's patterns live on every master: the count of one, not the sum.
-  'pubsub_patterns', 'expired_stale_perc', 'repl_backlog_active', 'io_threads_active', 'second_repl_offset'
+  'pubsub_patterns', 'expired_stale_perc', 'repl_backlog_active', 'io_threads_active', 'second_repl_offset',
+  // Scripts and functions are loaded on every master (SCRIPT LOAD, FUNCTION LOAD go to all):
+  // one node would hold one copy, and one script engine.
+  'used_memory_lua', 'used_memory_vm_eval', 'used_memory_scripts_eval', 'used_memory_vm_functions',
+  'used_memory_vm_total', 'used_memory_functions', 'used_memory_scripts'
 ])
 /** The oldest save, and the replicas every shard has at least. */
 const MIN_FIELDS = new Set(['rdb_last_save_time', 'connected_slaves', 'repl_backlog_first_byte_offset'])
