@@ -21,8 +21,8 @@ export class BusyScripts {
 
   /** The BUSY error a busy master gives now, or null when none is known to be busy. */
   get error (): string | null {
-    for (const text of this.busy.values()) return text
-    return null
+    const first = this.busy.values().next()
+    return first.done === true ? null : first.value
   }
 
   /** A script or function was sent to `node`. */

@@ -38,6 +38,7 @@ export class EvalShaRequest implements RequestOwner {
   }
 
   /** Where a keyed read-only call may run (the client's read policy). */
+  get readFrom (): ReadFrom { return this.req.readFrom }
   set readFrom (where: ReadFrom) { this.req.readFrom = where }
 
   /** The client's lane, so these requests keep its order on a node's links. */
