@@ -33,6 +33,7 @@ class Confirmation implements QueueEntry {
   command: string | null | undefined = undefined
   startedAt = 0
   awaited = 0
+  push = false
   error: Buffer | null = null
   constructor (private readonly frames: Buffer, private readonly client: ClientContext) {}
   ack (): void { if (--this.awaited <= 0) this.complete() }
@@ -94,6 +95,7 @@ export class Subscriptions implements DedicatedLinkOwner {
       frames.push(subscriptionFrame(this.client.protocol, name, n, this.countFor(kind)))
     }
     const waiter = new Confirmation(Buffer.concat(frames), this.client)
+    waiter.push = true
     this.client.sink.push(waiter)
     const refused = this.sendWhereMissing(kind, names.map(n => n.toString('latin1')), waiter)
     if (refused !== null) {
@@ -107,7 +109,7 @@ export class Subscriptions implements DedicatedLinkOwner {
     const dropped = names.length > 0 ? names : [...this.wanted[kind].values()]
     // With nothing to drop, Redis answers one frame with a null channel.
     if (dropped.length === 0) {
-      this.client.sink.push(new LocalReply(subscriptionFrame(this.client.protocol, name, null, this.countFor(kind))))
+      this.client.sink.push(this.pushed(new LocalReply(subscriptionFrame(this.client.protocol, name, null, this.countFor(kind)))))
       return
     }
     const frames: Buffer[] = []
@@ -116,7 +118,7 @@ export class Subscriptions implements DedicatedLinkOwner {
       frames.push(subscriptionFrame(this.client.protocol, name, n, this.countFor(kind)))
     }
     // Answered at once: from now on no message of these is delivered (see onDedicatedPush).
-    this.client.sink.push(new LocalReply(Buffer.concat(frames)))
+    this.client.sink.push(this.pushed(new LocalReply(Buffer.concat(frames))))
     for (const [node, subs] of this.nodes) {
       const there = dropped.map(n => n.toString('latin1')).filter(n => subs.active[kind].has(n) || isPending(subs, kind, n))
       if (there.length > 0) this.send(node, subs, { kind, subscribe: false, names: there, waiter: null })
@@ -324,6 +326,12 @@ export class Subscriptions implements DedicatedLinkOwner {
     if (subs.active.channel.size + subs.active.pattern.size + subs.active.shard.size > 0) return
     this.nodes.delete(node)
     subs.link.close('no subscriptions left')
+  }
+
+  /** Confirmations are pushes, which CLIENT REPLY OFF does not silence (pubsub.c: CLIENT_PUSHING, RESP2 too). */
+  private pushed (entry: LocalReply): LocalReply {
+    entry.push = true
+    return entry
   }
 
   private countFor (kind: Kind): number {

@@ -233,7 +233,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, ClientV
     this.queue.push(entry)
     if (this.client.replyMode !== 'on') {
       this.suppressed ??= new WeakSet()
-      this.suppressed.add(entry)
+      if (entry.push !== true) this.suppressed.add(entry)
       if (this.client.replyMode === 'skip') this.client.replyMode = 'on'
     }
     if (!this.inCommand) this.markIfHeadReady()
