@@ -44,8 +44,8 @@ export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
   'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats',
   // slotgate's own users (acl-commands.ts).
   'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser',
-  // slotgate's own counters reset with every node's; FUNCTION STATS from the master running one.
-  'config|resetstat', 'function|stats'
+  // Every node's (slotgate's own counters reset too); FUNCTION STATS from the master running one.
+  'config|set', 'config|resetstat', 'function|stats'
 ])
 
 /**
@@ -94,13 +94,12 @@ const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKin
   ['pubsub|channels', 'union'], ['pubsub|numpat', 'max'], ['pubsub|numsub', 'pair-sum'],
   ['pubsub|shardchannels', 'union'], ['pubsub|shardnumsub', 'pair-sum'],
   ['slowlog|len', 'sum'], ['slowlog|reset', 'all-ok'], ['latency|reset', 'sum'],
-  ['config|set', 'all-ok'],
   // The cluster's own users, when the operator allows changing them (denied by default).
   ['acl|setuser', 'all-ok'], ['acl|deluser', 'max']
 ])
 
 /** Broadcasts that must reach replicas too: configuration and ACL users are every node's own. */
-const TO_ALL_NODES: ReadonlySet<string> = new Set(['config|set', 'acl|setuser', 'acl|deluser'])
+const TO_ALL_NODES: ReadonlySet<string> = new Set(['acl|setuser', 'acl|deluser'])
 
 /**
  * Turns a request into a plan. Pure: looks at the command table and the arguments only.

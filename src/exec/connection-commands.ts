@@ -16,7 +16,17 @@ export function runConnectionCommand (name: string, args: Buffer[], slot: number
   const sink = client.sink
   switch (name) {
     case 'multi': sink.push(client.transaction.multi()); return
-    case 'exec': sink.push(client.transaction.exec()); return
+    case 'exec': {
+      // A busy node refuses EXEC and ends the transaction (multi.c, execCommandAbort).
+      const busy = client.ctx.busy.error
+      if (busy !== null && client.transaction.active) {
+        client.transaction.reset()
+        sink.push(new LocalReply(errorReply(ReplyStrings.execAbortBecause(busy))))
+        return
+      }
+      sink.push(client.transaction.exec())
+      return
+    }
     case 'discard': sink.push(client.transaction.discard()); return
     case 'watch': sink.push(client.transaction.watchKeys(args, slot)); return
     case 'unwatch': sink.push(client.transaction.unwatch()); return

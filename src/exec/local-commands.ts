@@ -6,7 +6,7 @@ import { formatInfo, type InfoSource } from './info/info.js'
 import { runAclCommand } from './acl-commands.js'
 import { runClusterCommand } from './cluster-commands.js'
 import { runIntrospection } from './introspection-commands.js'
-import { functionStats, resetStats } from './node-wide-commands.js'
+import { functionStats, toEveryNode } from './node-wide-commands.js'
 import { killBusyScripts } from './script-kill.js'
 
 /**
@@ -17,7 +17,7 @@ export function runLocalCommand (name: string, args: readonly Buffer[], session:
   if (name.startsWith('cluster|')) return runClusterCommand(name, args, session)
   if (name.startsWith('slowlog|') || name.startsWith('latency|') || name.startsWith('memory|')) return runIntrospection(name, args, session)
   if (name.startsWith('acl|')) return runAclCommand(name, args, session)
-  if (name === 'config|resetstat') return resetStats(args, session)
+  if (name === 'config|set' || name === 'config|resetstat') return toEveryNode(name, args, session)
   if (name === 'function|stats') return functionStats(session)
   switch (name) {
     case 'ping': {

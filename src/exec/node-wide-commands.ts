@@ -1,21 +1,27 @@
 import type { NodeAddress } from '../cluster/node-address.js'
-import { isErrorReply } from '../resp/decode-reply.js'
+import { errorText, isErrorReply } from '../resp/decode-reply.js'
 import { arrayReply, bulkReply, errorReply, integerReply, mapReply, nullReply, OK } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { askNode } from './ask-nodes.js'
 import type { ClientState } from './client-state.js'
 
 /**
- * CONFIG RESETSTAT: every node's statistics (replicas' too) and slotgate's own (commandstats,
- * errorstats, commands processed), as a node resets all of its. OK once every node said OK;
- * else the first refusal.
+ * CONFIG SET and CONFIG RESETSTAT, which concern every node (replicas too: configuration and
+ * statistics are each node's own): OK once every node said OK; the same refusal from all (a
+ * bad value) as it is; else the first refusal, naming its node. CONFIG RESETSTAT also resets
+ * slotgate's own counters (commandstats, errorstats, commands processed), as a node resets
+ * all of its. Answered here rather than as a broadcast so that, inside MULTI, it takes its
+ * place in EXEC's reply as on a node.
  */
-export async function resetStats (args: readonly Buffer[], client: ClientState): Promise<Buffer> {
+export async function toEveryNode (name: string, args: readonly Buffer[], client: ClientState): Promise<Buffer> {
   const nodes = client.ctx.topology.nodes()
   if (nodes.length === 0) return errorReply(ReplyStrings.notReady)
-  client.ctx.info.nodeStats.reset()
+  if (name === 'config|resetstat') client.ctx.info.nodeStats.reset()
   const replies = await Promise.all(nodes.map(async node => await askNode(client.ctx, args, { node }, client.sink.lane)))
-  return replies.find(isErrorReply) ?? OK
+  const failed = replies.findIndex(isErrorReply)
+  if (failed === -1) return OK
+  if (replies.every(r => r.equals(replies[failed]))) return replies[failed]
+  return errorReply(ReplyStrings.partFailed(errorText(replies[failed]), nodes[failed], nodes.length))
 }
 
 /**

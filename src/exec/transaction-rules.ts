@@ -20,7 +20,7 @@ const LOCAL_IN_MULTI: ReadonlySet<string> = new Set([
   'cluster|info', 'cluster|myid', 'cluster|nodes', 'cluster|slots', 'cluster|shards', 'cluster|keyslot',
   'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|links', 'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser',
   'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats',
-  'function|stats', 'config|resetstat'
+  'function|stats', 'config|resetstat', 'config|set'
 ])
 
 /**
@@ -41,9 +41,17 @@ const LOCAL_IN_MULTI: ReadonlySet<string> = new Set([
 export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: ClientState): boolean {
   const tx = client.transaction
   const sink = client.sink
-  if (plan.kind === 'reject') { sink.push(tx.queue(args, -1, plan.error)); return true }
+  if (plan.kind === 'reject') {
+    // A node checks no_multi before ACL, CROSSSLOT and the rest (server.c, processCommand).
+    const noMulti = plan.spec !== undefined && (plan.spec.flagBits & CommandFlag.NO_MULTI) !== 0
+    sink.push(tx.queue(args, -1, noMulti ? ReplyStrings.notAllowedInMulti : plan.error))
+    return true
+  }
   const name = plan.kind === 'local' || plan.kind === 'session' ? plan.name : plan.spec.name
   if (['exec', 'discard', 'multi', 'watch', 'reset', 'quit'].includes(name)) return false
+  // As the one busy node would: refused with its BUSY while a master runs a script too long (busy-scripts.ts).
+  const busy = client.ctx.busy.error
+  if (busy !== null && (plan.spec.flagBits & CommandFlag.ALLOW_BUSY) === 0) { sink.push(tx.queue(args, -1, busy)); return true }
   if (REFUSED_IN_MULTI.has(name)) { sink.push(tx.queue(args, -1, ReplyStrings.stateChangeInMulti(name))); return true }
   if ((plan.spec.flagBits & CommandFlag.NO_MULTI) !== 0) { sink.push(tx.queue(args, -1, ReplyStrings.notAllowedInMulti)); return true }
   if (LOCAL_IN_MULTI.has(name)) {

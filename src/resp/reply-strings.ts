@@ -37,6 +37,7 @@ export const ReplyStrings = {
   stateChangeInMulti: (name: string) => `ERR slotgate: '${printable(name.replace('|', ' ').toUpperCase())}' is not allowed inside MULTI: it would change the state of a cluster connection other clients share; send it outside the transaction`,
   keyspaceCommandInMulti: (name: string) => `ERR slotgate: '${printable(name.replace('|', ' ').toUpperCase())}' is not allowed inside MULTI: a transaction runs on one master, and this command is about every master's keys`,
   execAbort: 'EXECABORT Transaction discarded because of previous errors.',
+  execAbortBecause: (error: string) => `EXECABORT Transaction discarded because of: ${printable(error)}`,
   tooManyDedicated: (cap: 'total' | 'per-client', max: number) => cap === 'total'
     ? `ERR slotgate: too many dedicated connections to the cluster (maxDedicatedLinks=${max}: WATCH, Pub/Sub and blocking commands of all clients); try again later`
     : `ERR slotgate: this client holds too many dedicated connections to the cluster (maxDedicatedLinksPerClient=${max}); try again later`,
