@@ -24,6 +24,7 @@ t.test('defaults', async (t) => {
     seeds: ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002'],
     port: 6379,
     bind: '127.0.0.1',
+    announceAddress: '',
     requirepass: '',
     usersFile: '',
     clusterUsername: '',

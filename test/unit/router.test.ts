@@ -138,7 +138,24 @@ const LOCAL: ReadonlyArray<readonly [string[], Summary]> = [
   [['CLIENT', 'SETNAME', 'x'], ['local', 'client|setname']],
   [['client', 'setname', 'x'], ['local', 'client|setname']],
   [['CLIENT', 'GETNAME'], ['local', 'client|getname']],
-  [['CLIENT', 'ID'], ['local', 'client|id']]
+  [['CLIENT', 'ID'], ['local', 'client|id']],
+  // slotgate as a one-node cluster, and a node's view of itself merged over the masters
+  [['CLUSTER', 'NODES'], ['local', 'cluster|nodes']],
+  [['CLUSTER', 'SLOTS'], ['local', 'cluster|slots']],
+  [['CLUSTER', 'KEYSLOT', 'foo'], ['local', 'cluster|keyslot']],
+  [['CLUSTER', 'GETKEYSINSLOT', '5', '10'], ['local', 'cluster|getkeysinslot']],
+  [['ASKING'], ['local', 'asking']],
+  [['SCRIPT', 'KILL'], ['local', 'script|kill']],
+  [['FUNCTION', 'KILL'], ['local', 'function|kill']],
+  [['FUNCTION', 'STATS'], ['local', 'function|stats']],
+  [['SLOWLOG', 'GET', '5'], ['local', 'slowlog|get']],
+  [['LATENCY', 'LATEST'], ['local', 'latency|latest']],
+  [['LATENCY', 'HISTORY', 'command'], ['local', 'latency|history']],
+  [['MEMORY', 'STATS'], ['local', 'memory|stats']],
+  [['ACL', 'WHOAMI'], ['local', 'acl|whoami']],
+  [['ACL', 'GETUSER', 'default'], ['local', 'acl|getuser']],
+  [['CONFIG', 'SET', 'maxmemory', '0'], ['local', 'config|set']],
+  [['CONFIG', 'RESETSTAT'], ['local', 'config|resetstat']]
 ]
 
 // Connection state the session keeps (transactions, subscriptions, AUTH, client bookkeeping).
@@ -157,7 +174,11 @@ const SESSION: ReadonlyArray<readonly [string[], Summary]> = [
   [['SSUBSCRIBE', 'foo'], ['session', 'ssubscribe', 12182]],
   [['CLIENT', 'LIST'], ['session', 'client|list', -1]],
   [['CLIENT', 'KILL', 'ID', '5'], ['session', 'client|kill', -1]],
-  [['RESET'], ['session', 'reset', -1]]
+  [['RESET'], ['session', 'reset', -1]],
+  [['MONITOR'], ['session', 'monitor', -1]],
+  [['CLIENT', 'UNBLOCK', '5'], ['session', 'client|unblock', -1]],
+  [['CLIENT', 'SETINFO', 'LIB-NAME', 'x'], ['session', 'client|setinfo', -1]],
+  [['CLIENT', 'NO-TOUCH', 'on'], ['session', 'client|no-touch', -1]]
 ]
 
 // Commands that may block go on a link of their own. XREAD blocks only with BLOCK.
@@ -193,7 +214,13 @@ const ANY_NODE: ReadonlyArray<readonly [string[], Summary]> = [
   [['EVAL', 'return 1', '5', 'k'], ['any-node', false, 'eval']],
   [['EVAL', 'return 1', '-1', 'k'], ['any-node', false, 'eval']],
   [['EVAL_RO', 'return 1', 'x'], ['any-node', true, 'eval_ro']],
-  [['ZUNIONSTORE', 'd', 'x', 'a'], ['any-node', false, 'zunionstore']]
+  [['ZUNIONSTORE', 'd', 'x', 'a'], ['any-node', false, 'zunionstore']],
+  // movable keys left with none (numkeys 0): the node's own error, as one node answers
+  [['LMPOP', '0', 'LEFT', 'k'], ['any-node', false, 'lmpop']],
+  [['ZUNION', '0', 'k'], ['any-node', true, 'zunion']],
+  [['SINTERCARD', '0', 'k'], ['any-node', true, 'sintercard']],
+  [['BZMPOP', '0', '0', 'MIN', 'k'], ['any-node', false, 'bzmpop']],
+  [['ACL', 'CAT'], ['any-node', false, 'acl|cat']]
 ]
 
 // PUBLISH goes to its channel's home master, where slotgate's subscribers of it are, so the
@@ -210,7 +237,9 @@ const BROADCAST: ReadonlyArray<readonly [string[], Summary]> = [
   [['RANDOMKEY'], ['broadcast', 'random-non-null', true, false, 'randomkey']],
   [['FLUSHALL'], ['broadcast', 'all-ok', false, false, 'flushall']],
   [['SCRIPT', 'LOAD', 'return 1'], ['broadcast', 'all-ok', false, false, 'script|load']],
-  [['CONFIG', 'SET', 'maxmemory', '0'], ['broadcast', 'all-ok', false, true, 'config|set']],
+  [['SCRIPT', 'EXISTS', 'a', 'b'], ['broadcast', 'or', false, false, 'script|exists']],
+  [['ACL', 'SETUSER', 'bob', 'on'], ['broadcast', 'all-ok', false, true, 'acl|setuser']],
+  [['ACL', 'DELUSER', 'bob'], ['broadcast', 'max', false, true, 'acl|deluser']],
   [['SCAN', '0'], ['scan', 'scan']]
 ]
 
@@ -221,9 +250,8 @@ const UNSUPPORTED: ReadonlyArray<readonly [string[], Summary]> = [
   [['DEBUG', 'SLEEP', '0'], ['reject', notSupported('debug')]],
   [['SAVE'], ['reject', notSupported('save')]],
 
-  [['MONITOR'], ['reject', notSupported('monitor')]],
   [['SWAPDB', '0', '1'], ['reject', notSupported('swapdb')]],
-  [['CLUSTER', 'NODES'], ['reject', notSupported('cluster nodes')]]
+  [['CLUSTER', 'RESET'], ['reject', notSupported('cluster reset')]]
 ]
 
 const table = CommandTable.fromSnapshot()
