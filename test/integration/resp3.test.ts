@@ -134,7 +134,7 @@ t.test('local and merged replies in RESP3: INFO verbatim, CLIENT INFO, MGET with
   t.equal(len, Buffer.byteLength(info, 'latin1') - `=${len}\r\n`.length - 2, 'its length covers "txt:" and the text')
   const info2 = await (await raw()).call('INFO', 'server')
   t.match(info2, /^\$\d+\r\n# Server\r\n/, 'RESP2: a bulk string')
-  t.match(await c.call('CLIENT', 'INFO'), /^=\d+\r\ntxt:id=\d+ .* resp=3\n\r\n$/, 'CLIENT INFO: verbatim, resp=3')
+  t.match(await c.call('CLIENT', 'INFO'), /^=\d+\r\ntxt:id=\d+ .* resp=3 lib-name= lib-ver=\n\r\n$/, 'CLIENT INFO: verbatim, resp=3')
   t.match(await c.call('CLIENT', 'LIST'), /^=\d+\r\ntxt:id=/, 'CLIENT LIST: verbatim')
   t.equal(await c.call('CLIENT', 'GETNAME'), '_\r\n', 'no name: RESP3 null')
   t.equal(await c.call('PING'), '+PONG\r\n')
