@@ -220,3 +220,12 @@ t.test('ACL about slotgate\'s own users (users file), and AUTH as a cluster user
   t.equal(await c.call('AUTH', 'default', 'anything'), 'OK', 'back to the default user')
   t.equal(await c.call('ACL', 'WHOAMI'), 'default')
 })
+
+t.test('COMMAND GETKEYS answers for any command, as the node extracts keys', async t => {
+  const c = await env.legacyClient()
+  t.same(await c.call('COMMAND', 'GETKEYS', 'MSET', 'a', '1', 'b', '2'), ['a', 'b'])
+  t.same(await c.call('COMMAND', 'GETKEYS', 'EVAL', 'return 1', '2', 'k1', 'k2', 'arg'), ['k1', 'k2'])
+  t.same(await c.call('COMMAND', 'GETKEYS', 'LMPOP', '2', 'l1', 'l2', 'LEFT'), ['l1', 'l2'])
+  t.match(await c.call('COMMAND', 'GETKEYS', 'PING', 'x').catch((e: Error) => e.message) as string, /^ERR The command has no key arguments/)
+  t.equal(await c.call('COMMAND', 'GETKEYS', 'GET').catch((e: Error) => e.message), 'ERR wrong number of arguments for \'command|getkeys\' command', 'as a node')
+})
