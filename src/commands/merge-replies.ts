@@ -4,9 +4,9 @@ import { errorText, isErrorReply, readElements, readInteger } from '../resp/deco
 /**
  * How the parts of a split or broadcast command become one reply, as one node would have
  * answered (Redis' `response_policy` tips name the same shapes: agg_sum, all_succeeded,
- * agg_logical_and, agg_logical_or).
+ * agg_logical_and).
  */
-export type MergeKind = 'sum' | 'max' | 'all-ok' | 'concat' | 'union' | 'pair-sum' | 'and' | 'or' | 'first' | 'random-non-null' | 'by-key'
+export type MergeKind = 'sum' | 'max' | 'all-ok' | 'concat' | 'union' | 'pair-sum' | 'and' | 'first' | 'random-non-null' | 'by-key'
 
 /** One part's reply and, for key-ordered merges, the original positions of its keys. */
 export interface PartReply {
@@ -93,17 +93,14 @@ export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyC
       }
       return arrayReply(names.flatMap((n, i) => [n, integerReply(counts[i])]))
     }
-    case 'and':
-    case 'or': {
-      // Per position: 1 only where every part says 1 (and), or where any does (or).
+    case 'and': {
+      // Per position: 1 only where every part says 1.
       let result: number[] | null = null
       for (const p of parts) {
         const e = readElements(p.reply)
         if (e === null) return unexpected(p)
         const values = e.map(readInteger)
-        result = result === null
-          ? values
-          : result.map((v, i) => kind === 'and' ? ((v === 1 && values[i] === 1) ? 1 : 0) : ((v === 1 || values[i] === 1) ? 1 : 0))
+        result = result === null ? values : result.map((v, i) => (v === 1 && values[i] === 1) ? 1 : 0)
       }
       return arrayReply((result ?? []).map(v => integerReply(v)))
     }

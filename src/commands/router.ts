@@ -44,8 +44,9 @@ export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
   'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats',
   // slotgate's own users (acl-commands.ts).
   'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser',
-  // Every node's (slotgate's own counters reset too); FUNCTION STATS from the master running one.
-  'config|set', 'config|resetstat', 'function|stats'
+  // Every node's (slotgate's own counters reset too); FUNCTION STATS from the master running one;
+  // SCRIPT EXISTS knowing which scripts slotgate can load where missing.
+  'config|set', 'config|resetstat', 'function|stats', 'script|exists'
 ])
 
 /**
@@ -85,8 +86,7 @@ const SPLIT_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKind>([
 const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKind>([
   ['dbsize', 'sum'], ['keys', 'concat'], ['randomkey', 'random-non-null'],
   ['flushall', 'all-ok'], ['flushdb', 'all-ok'],
-  // A script one master has is one slotgate runs anywhere: it loads it where NOSCRIPT says (script.ts).
-  ['script|load', 'all-ok'], ['script|exists', 'or'], ['script|flush', 'all-ok'],
+  ['script|load', 'all-ok'], ['script|flush', 'all-ok'],
   ['function|load', 'all-ok'], ['function|delete', 'all-ok'], ['function|flush', 'all-ok'],
   ['function|list', 'first'], ['function|restore', 'all-ok'],
   // Classic channels live on their home masters, slotgate's patterns on every master (so

@@ -6,7 +6,7 @@ import { formatInfo, type InfoSource } from './info/info.js'
 import { runAclCommand } from './acl-commands.js'
 import { runClusterCommand } from './cluster-commands.js'
 import { runIntrospection } from './introspection-commands.js'
-import { functionStats, toEveryNode } from './node-wide-commands.js'
+import { functionStats, scriptExists, toEveryNode } from './node-wide-commands.js'
 import { killBusyScripts } from './script-kill.js'
 
 /**
@@ -19,6 +19,7 @@ export function runLocalCommand (name: string, args: readonly Buffer[], session:
   if (name.startsWith('acl|')) return runAclCommand(name, args, session)
   if (name === 'config|set' || name === 'config|resetstat') return toEveryNode(name, args, session)
   if (name === 'function|stats') return functionStats(session)
+  if (name === 'script|exists') return scriptExists(args, session)
   switch (name) {
     case 'ping': {
       // As the node slotgate stands for: BUSY while a master runs a script too long (busy-scripts.ts).

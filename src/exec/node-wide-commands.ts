@@ -1,8 +1,8 @@
 import type { NodeAddress } from '../cluster/node-address.js'
-import { errorText, isErrorReply } from '../resp/decode-reply.js'
+import { errorText, isErrorReply, readElements, readInteger } from '../resp/decode-reply.js'
 import { arrayReply, bulkReply, errorReply, integerReply, mapReply, nullReply, OK } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
-import { askNode } from './ask-nodes.js'
+import { askMasters, askNode } from './ask-nodes.js'
 import type { ClientState } from './client-state.js'
 
 /**
@@ -65,4 +65,23 @@ function encodePlain (value: unknown): Buffer {
   if (typeof value === 'number') return integerReply(value)
   if (Array.isArray(value)) return arrayReply(value.map(encodePlain))
   return bulkReply(String(value))
+}
+
+/**
+ * SCRIPT EXISTS as the one node would answer for EVALSHA through slotgate: 1 for a script
+ * every master has, and for one some master has whose body slotgate knows (it loads it where
+ * a master answers NOSCRIPT: see script.ts); 0 for a script only some masters have that
+ * slotgate could not load elsewhere.
+ */
+export async function scriptExists (args: readonly Buffer[], client: ClientState): Promise<Buffer> {
+  const answers = await askMasters(client.ctx, args, client.sink.lane)
+  if (answers.length === 0) return errorReply(ReplyStrings.notReady)
+  const failed = answers.find(a => isErrorReply(a.reply))
+  if (failed !== undefined) return failed.reply
+  const flags = answers.map(a => (readElements(a.reply) ?? []).map(readInteger))
+  return arrayReply(args.slice(2).map((sha, i) => {
+    const where = flags.filter(f => f[i] === 1).length
+    const healable = where > 0 && client.ctx.scripts.get(sha.toString('latin1').toLowerCase()) !== undefined
+    return integerReply(where === answers.length || healable ? 1 : 0)
+  }))
 }

@@ -20,7 +20,7 @@ const LOCAL_IN_MULTI: ReadonlySet<string> = new Set([
   'cluster|info', 'cluster|myid', 'cluster|nodes', 'cluster|slots', 'cluster|shards', 'cluster|keyslot',
   'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|links', 'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser',
   'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats',
-  'function|stats', 'config|resetstat', 'config|set'
+  'function|stats', 'config|resetstat', 'config|set', 'script|exists'
 ])
 
 /**

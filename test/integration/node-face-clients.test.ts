@@ -3,6 +3,7 @@
 // SCRIPT KILL and FUNCTION KILL reaching the busy master past the script's own connection
 // (PING answering BUSY meanwhile, the busy master never taken for dead), keyless scripts on
 // the master that serves their keys, and MONITOR fanned in from every master when allowed.
+import { createHash } from 'node:crypto'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { HOST, startCoreEnv } from '../helpers/core-env.js'
@@ -166,6 +167,9 @@ t.test('a script that declares no key runs on the master serving the keys it tou
     t.equal(await c.call('EVAL', 'return redis.call("incr", ARGV[1])', '0', key), ':1\r\n', `${key} on ${port}`)
     t.equal(await masters[env.masters.indexOf(port)].get(key), '1')
   }
+  // The script is on the masters that ran it; slotgate knows its body and loads it where missing.
+  const sha = createHash('sha1').update('return redis.call("incr", ARGV[1])').digest('hex')
+  t.equal(await c.call('SCRIPT', 'EXISTS', sha, 'f'.repeat(40)), '*2\r\n:1\r\n:0\r\n', 'SCRIPT EXISTS: runnable through slotgate')
   const [k1, k2] = [env.keyOn(env.masters[0], 'keyless2:'), env.keyOn(env.masters[1], 'keyless2:')]
   t.match(await c.call('EVAL', 'redis.call("get", ARGV[1]) return redis.call("get", ARGV[2])', '0', k1, k2),
     /^-ERR Script attempted to access a non local key in a cluster node/, 'keys of two masters: the cluster\'s error')

@@ -84,9 +84,3 @@ t.test('mergeReplies: the same error from every part passes unchanged; different
   t.equal(mergeReplies('all-ok', [{ reply: bad, slot: -1, node: 'a:1' }, { reply: busy, slot: -1, node: 'b:2' }]).toString(),
     '-ERR unknown subcommand or wrong number of arguments for \'restore\'. Try FUNCTION HELP. (slotgate: in the part for a:1, 2 parts)\r\n')
 })
-
-t.test('mergeReplies or: 1 where any part says 1 (SCRIPT EXISTS: slotgate heals NOSCRIPT)', async t => {
-  const r = (...v: number[]): Buffer => arrayReply(v.map(n => integerReply(n)))
-  t.same(mergeReplies('or', [{ reply: r(1, 0, 0), slot: -1 }, { reply: r(0, 0, 1), slot: -1 }]), r(1, 0, 1))
-  t.same(mergeReplies('and', [{ reply: r(1, 0, 1), slot: -1 }, { reply: r(1, 1, 0), slot: -1 }]), r(1, 0, 0))
-})

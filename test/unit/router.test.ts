@@ -148,6 +148,7 @@ const LOCAL: ReadonlyArray<readonly [string[], Summary]> = [
   [['SCRIPT', 'KILL'], ['local', 'script|kill']],
   [['FUNCTION', 'KILL'], ['local', 'function|kill']],
   [['FUNCTION', 'STATS'], ['local', 'function|stats']],
+  [['SCRIPT', 'EXISTS', 'a', 'b'], ['local', 'script|exists']],
   [['SLOWLOG', 'GET', '5'], ['local', 'slowlog|get']],
   [['LATENCY', 'LATEST'], ['local', 'latency|latest']],
   [['LATENCY', 'HISTORY', 'command'], ['local', 'latency|history']],
@@ -237,7 +238,6 @@ const BROADCAST: ReadonlyArray<readonly [string[], Summary]> = [
   [['RANDOMKEY'], ['broadcast', 'random-non-null', true, false, 'randomkey']],
   [['FLUSHALL'], ['broadcast', 'all-ok', false, false, 'flushall']],
   [['SCRIPT', 'LOAD', 'return 1'], ['broadcast', 'all-ok', false, false, 'script|load']],
-  [['SCRIPT', 'EXISTS', 'a', 'b'], ['broadcast', 'or', false, false, 'script|exists']],
   [['ACL', 'SETUSER', 'bob', 'on'], ['broadcast', 'all-ok', false, true, 'acl|setuser']],
   [['ACL', 'DELUSER', 'bob'], ['broadcast', 'max', false, true, 'acl|deluser']],
   [['SCAN', '0'], ['scan', 'scan']]
