@@ -1,10 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { ControlPlane } from './cluster/control-plane.js'
 import { BlockingLinkPool } from './cluster/blocking-link-pool.js'
 import { DedicatedLinks } from './cluster/dedicated-links.js'
 import { ReplicationOffsets } from './cluster/replication-offsets.js'
-import { deniedCommandsBackendMayRun } from './cluster/backend-permissions.js'
-import { backendAccess } from './metrics/backend-access.js'
 import { LinkPool } from './cluster/link-pool.js'
 import { RequestDispatcher } from './cluster/request-dispatcher.js'
 import { Topology } from './cluster/topology.js'
@@ -24,10 +23,16 @@ import { startOperations } from './server/operations.js'
 import { clientTls, clusterTls } from './server/tls-options.js'
 import { RespServer } from './server/resp-server.js'
 import { unauthenticatedExposure } from './server/exposure.js'
+import { checkBackendUser } from './server/backend-check.js'
 import type { ReloadReport } from './server/file-reloader.js'
 import { currentRequirepass, startFileReloader } from './server/reload-targets.js'
 import type { SessionContext } from './session/session-context.js'
-import type { InfoSource } from './exec/info.js'
+import type { InfoSource } from './exec/info/info-source.js'
+import { NodeStats } from './exec/info/node-stats.js'
+import { nodeIdentity } from './exec/node-identity.js'
+import { BusyScripts } from './exec/busy-scripts.js'
+import { bothObservers } from './metrics/observers.js'
+import { traffic } from './metrics/traffic.js'
 import { SLOTGATE_VERSION } from './version.js'
 
 /** A running slotgate, as tests, the demo and the CLI hold it. */
@@ -125,14 +130,20 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   })
 
   let redisVersion = '7.0.0'
+  let port = config.port
+  const nodeStats = new NodeStats()
   const info: InfoSource = {
     get redisVersion () { return redisVersion },
     slotgateVersion: SLOTGATE_VERSION,
-    port: config.port,
+    get port () { return port },
     startedAt: Date.now(),
-    connectedClients: () => server.clientCount,
-    masterSections: async (section: string) => {
-      const answers = await Promise.allSettled(topology.masters().map(async m => String(await control.call(m, 'INFO', section))))
+    runId: randomBytes(20).toString('hex'),
+    maxClients: config.maxClients,
+    nodeStats,
+    traffic,
+    clients: () => server.views(),
+    masterInfo: async (sections: readonly string[]) => {
+      const answers = await Promise.allSettled(topology.masters().map(async m => String(await control.call(m, 'INFO', ...sections))))
       return answers.flatMap(a => a.status === 'fulfilled' ? [a.value] : [])
     },
     stats: () => ({
@@ -164,6 +175,9 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     slowCommandTimeoutMs: config.slowCommandTimeoutMs,
     replication: new ReplicationOffsets(control),
     crossSlotTransactions: config.crossSlotTransactions,
+    control,
+    identity: nodeIdentity(config.announceAddress, config.bind, config.port),
+    busy: new BusyScripts(control),
     policy: new CommandPolicy(config.denyCommands),
     scripts: new ScriptCache(config.scriptCacheMaxBytes),
     auth: new Authenticator(currentRequirepass(config), config.usersFile),
@@ -185,7 +199,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     requestRefresh () { refresher.request('link-lost') },
     async refreshTopology () { await refresher.refreshNow('manual') },
     clients: () => server.views(),
-    observer: metrics?.commands ?? null,
+    observer: metrics === null ? nodeStats : bothObservers(nodeStats, metrics.commands),
     onProtocolError (detail) {
       if (metrics !== null) metrics.protocolErrors++
       logger.debug({ detail }, 'client protocol error')
@@ -199,7 +213,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     keepAliveMs: config.tcpKeepAliveMs,
     tls: clientTls(config)
   }, ctx)
-  const port = await server.listen()
+  port = await server.listen()
   logger.info({ port, bind: config.bind, seeds: config.seeds }, 'slotgate listening')
   const authState = { bind: config.bind, passwordRequired: () => ctx.auth.required, certificateRequired: config.tlsClientAuth }
   if (metrics !== null) metrics.unauthenticatedListener = () => unauthenticatedExposure(authState)
@@ -271,20 +285,8 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       blocking.close()
       pool.close()
       control.close()
+      nodeStats.close()
     }
-  }
-}
-
-/**
- * Warns (and counts) when the cluster user slotgate logs in as could run commands its deny list
- * refuses to clients: a script could, so the deny list would not hold (docs/security.md).
- */
-async function checkBackendUser (control: ControlPlane, node: string, policy: CommandPolicy, logger: Logger): Promise<void> {
-  const allowed = await deniedCommandsBackendMayRun(control, node, policy.rules)
-  backendAccess.deniedCommandsAllowed = allowed === null ? -1 : allowed.length
-  if (allowed !== null && allowed.length > 0) {
-    logger.warn({ event: 'backend_user_too_powerful', commands: allowed },
-      'the cluster user slotgate logs in as may run commands the deny list refuses to clients (a script could run them): give it the least-privilege ACL of docs/security.md')
   }
 }
 

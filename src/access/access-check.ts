@@ -14,7 +14,8 @@ const SCRIPTS: ReadonlySet<string> = new Set(['eval', 'eval_ro', 'evalsha', 'eva
 export function accessError (authenticated: boolean, user: User | null, spec: CommandSpec, args: Buffer[]): string | null {
   if (!authenticated) return (spec.flagBits & CommandFlag.NO_AUTH) !== 0 ? null : ReplyStrings.noAuth
   const rules = user?.rules
-  if (rules == null) return null
+  // AUTH, HELLO, QUIT, RESET are anyone's, whatever the rules (acl.c, ACLCheckAllUserCommandPerm).
+  if (rules == null || (spec.flagBits & CommandFlag.NO_AUTH) !== 0) return null
   if (!rules.allowsCommand(spec)) return ReplyStrings.noPermCommand(spec.name)
   if (rules.restrictsKeys) {
     const keys = extractKeys(spec, args) ?? []

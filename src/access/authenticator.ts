@@ -14,6 +14,15 @@ export interface User {
   readonly allowScripts: boolean
 }
 
+/** A user as ACL LIST / GETUSER describe it. */
+export interface UserDescription {
+  readonly name: string
+  /** Hex SHA-256 of the password; null: no password (`nopass`). */
+  readonly passwordDigest: string | null
+  /** Null: every command and key (`+@all ~*`). */
+  readonly rules: AclRules | null
+}
+
 /** A user as written in the users file. */
 interface UserEntry { username: string, password: string, commands?: string[], keys?: string[], allowScripts?: boolean }
 
@@ -40,6 +49,18 @@ export class Authenticator {
     // An emptied file would silently open the proxy to everyone: that takes a restart.
     if (this.users.size > 0 && users.size === 0) throw new Error('the reloaded files define no user: refused, as it would turn client authentication off (restart slotgate to do that)')
     this.users = users
+  }
+
+  /**
+   * Every user, for ACL LIST / USERS / GETUSER: the default user first (no password when
+   * requirepass is empty, as Redis' `nopass`), then the users file's, with their passwords'
+   * SHA-256 digests (what Redis shows as `#<hex>`).
+   */
+  describe (): UserDescription[] {
+    const out: UserDescription[] = []
+    if (!this.users.has('default')) out.push({ name: 'default', passwordDigest: null, rules: null })
+    for (const { digest, user } of this.users.values()) out.push({ name: user.name, passwordDigest: digest.toString('hex'), rules: user.rules })
+    return out.sort((a, b) => a.name === 'default' ? -1 : b.name === 'default' ? 1 : a.name < b.name ? -1 : 1)
   }
 
   /** True when clients must authenticate before anything else. */

@@ -13,7 +13,13 @@ export class AclRules {
   /** Every command allowed: the last whole-set rule allows all and no later rule takes any away. */
   private allCommands = false
 
-  constructor (commands: readonly string[], keys: readonly string[] = ['allkeys']) {
+  constructor (
+    /** The rules as written (ACL LIST / GETUSER show them). */
+    readonly commandRules: readonly string[],
+    readonly keyRules: readonly string[] = ['allkeys']
+  ) {
+    const commands = commandRules
+    const keys = keyRules
     for (const raw of commands) {
       const rule = raw.trim().toLowerCase()
       if (rule === 'allcommands') { this.steps.push({ allow: true, test: () => true }); this.allCommands = true; continue }

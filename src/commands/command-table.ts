@@ -18,7 +18,7 @@ export class CommandTable {
   /** Builds a table from normalized command infos; see the static factories. */
   constructor (infos: readonly CommandInfo[]) {
     const top: CommandSpec[] = []
-    for (const info of infos) {
+    for (const info of withAnsweredHere(infos)) {
       const spec = buildSpec(info)
       // A name twice (a module command shadowing another) keeps the first, in both indexes.
       if (this.#byName.has(spec.name)) continue
@@ -152,6 +152,25 @@ function equalsFolded (lower: Buffer, buf: Buffer): boolean {
     if (b !== lower[i]) return false
   }
   return true
+}
+
+/**
+ * Subcommands slotgate answers itself that an older cluster's table may lack: Redis 7.2
+ * clients send CLIENT SETINFO on connect, and a 7.0 cluster would call it unknown.
+ */
+const ANSWERED_HERE: readonly CommandInfo[] = [
+  { name: 'client|setinfo', arity: 4, flags: ['noscript', 'loading', 'stale'], keys: [0, 0, 0], acl: ['slow', 'connection'] },
+  { name: 'client|no-touch', arity: 3, flags: ['noscript', 'loading', 'stale'], keys: [0, 0, 0], acl: ['slow', 'connection'] }
+]
+
+/** `infos` with {@link ANSWERED_HERE} added to their containers where missing. */
+function withAnsweredHere (infos: readonly CommandInfo[]): readonly CommandInfo[] {
+  return infos.map(info => {
+    const prefix = `${info.name.toLowerCase()}|`
+    const missing = ANSWERED_HERE.filter(extra => extra.name.startsWith(prefix) &&
+      !(info.subcommands ?? []).some(sub => sub.name.toLowerCase() === extra.name))
+    return missing.length === 0 ? info : { ...info, subcommands: [...(info.subcommands ?? []), ...missing] }
+  })
 }
 
 function buildSpec (info: CommandInfo): CommandSpec {

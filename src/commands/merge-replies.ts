@@ -26,11 +26,16 @@ function partLabel (p: PartReply): string {
 
 /**
  * Merges parts. An error in any part makes the whole reply an error that keeps the node's
- * error code and names the failing part, since a partial answer would look like a complete one.
+ * error code and names the failing part, since a partial answer would look like a complete
+ * one; the same error from every part is passed on as it is.
  */
 export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyCount = 0): Buffer {
-  for (const p of parts) {
-    if (isErrorReply(p.reply)) return errorReply(`${errorText(p.reply)} (slotgate: in the part for ${partLabel(p)}, ${parts.length} parts)`)
+  const failed = parts.find(p => isErrorReply(p.reply))
+  if (failed !== undefined) {
+    // Every part refused alike (bad arguments, checked before anything ran): that is the
+    // error one node would give, so it goes on unchanged.
+    if (parts.every(p => p.reply.equals(failed.reply))) return failed.reply
+    return errorReply(`${errorText(failed.reply)} (slotgate: in the part for ${partLabel(failed)}, ${parts.length} parts)`)
   }
   switch (kind) {
     case 'sum': {
@@ -89,7 +94,7 @@ export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyC
       return arrayReply(names.flatMap((n, i) => [n, integerReply(counts[i])]))
     }
     case 'and': {
-      // SCRIPT EXISTS: a script exists only where every master has it.
+      // Per position: 1 only where every part says 1.
       let result: number[] | null = null
       for (const p of parts) {
         const e = readElements(p.reply)

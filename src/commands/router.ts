@@ -45,7 +45,20 @@ export type RoutePlan =
  */
 export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
   'ping', 'echo', 'quit', 'select', 'hello', 'time', 'info', 'readonly', 'readwrite', 'role',
-  'client|setname', 'client|getname', 'client|id'
+  'client|setname', 'client|getname', 'client|id',
+  // Sent to every master on control connections, not behind the busy script on a shared link.
+  'script|kill', 'function|kill',
+  // slotgate as a one-node cluster owning every slot (cluster-commands.ts).
+  'cluster|info', 'cluster|myid', 'cluster|nodes', 'cluster|slots', 'cluster|shards', 'cluster|keyslot',
+  'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|links', 'cluster|replicas', 'cluster|slaves',
+  'cluster|count-failure-reports', 'asking',
+  // A node's view of itself, merged over the masters (introspection-commands.ts).
+  'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats',
+  // slotgate's own users (acl-commands.ts).
+  'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser',
+  // Every node's (slotgate's own counters reset too); FUNCTION STATS from the master running one;
+  // SCRIPT EXISTS knowing which scripts slotgate can load where missing.
+  'config|set', 'config|resetstat', 'function|stats', 'script|exists'
 ])
 
 /**
@@ -53,10 +66,10 @@ export const LOCAL_COMMANDS: ReadonlySet<string> = new Set([
  * subscriptions, client bookkeeping). `slot` is set for the keyed ones (WATCH, SSUBSCRIBE).
  */
 export const SESSION_COMMANDS: ReadonlySet<string> = new Set([
-  'auth', 'wait', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'reset',
+  'auth', 'wait', 'multi', 'exec', 'discard', 'watch', 'unwatch', 'reset', 'monitor',
   'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe',
   'client|list', 'client|info', 'client|kill', 'client|reply', 'client|no-evict', 'client|tracking',
-  'client|trackinginfo', 'client|getredir', 'client|caching'
+  'client|trackinginfo', 'client|getredir', 'client|caching', 'client|unblock', 'client|setinfo', 'client|no-touch'
 ])
 
 /**
@@ -68,8 +81,7 @@ const ANY_NODE_COMMANDS: ReadonlySet<string> = new Set([
   'command', 'command|count', 'command|info', 'command|docs', 'command|list', 'command|getkeys',
   'command|getkeysandflags',
   // Read-only introspection that is the same on every master (or close enough).
-  'config|get', 'lastsave', 'cluster|keyslot', 'memory|doctor', 'memory|stats', 'memory|malloc-stats',
-  'latency|doctor', 'latency|latest', 'module|list', 'function|dump', 'function|stats'
+  'config|get', 'lastsave', 'memory|malloc-stats', 'module|list', 'function|dump', 'acl|cat'
 ])
 
 /**
@@ -89,15 +101,16 @@ const SCRIPTS: ReadonlySet<string> = new Set(['eval', 'evalsha', 'eval_ro', 'eva
 const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKind>([
   ['dbsize', 'sum'], ['keys', 'concat'], ['randomkey', 'random-non-null'],
   ['flushall', 'all-ok'], ['flushdb', 'all-ok'],
-  ['script|load', 'all-ok'], ['script|exists', 'and'], ['script|flush', 'all-ok'],
+  ['script|load', 'all-ok'], ['script|flush', 'all-ok'],
   ['function|load', 'all-ok'], ['function|delete', 'all-ok'], ['function|flush', 'all-ok'],
   ['function|list', 'first'], ['function|restore', 'all-ok'],
   // Classic channels live on their home masters, slotgate's patterns on every master (so
   // NUMPAT: the largest count, not the sum; direct subscribers anywhere are summed in NUMSUB).
   ['pubsub|channels', 'union'], ['pubsub|numpat', 'max'], ['pubsub|numsub', 'pair-sum'],
   ['pubsub|shardchannels', 'union'], ['pubsub|shardnumsub', 'pair-sum'],
-  ['slowlog|get', 'concat'], ['slowlog|len', 'sum'], ['slowlog|reset', 'all-ok'], ['latency|reset', 'sum'],
-  ['config|set', 'all-ok'], ['config|resetstat', 'all-ok'], ['script|kill', 'first']
+  ['slowlog|len', 'sum'], ['slowlog|reset', 'all-ok'], ['latency|reset', 'sum'],
+  // The cluster's own users, when the operator allows changing them (denied by default).
+  ['acl|setuser', 'all-ok'], ['acl|deluser', 'max']
 ])
 
 /**
@@ -107,8 +120,8 @@ const BROADCAST_MERGE: ReadonlyMap<string, MergeKind> = new Map<string, MergeKin
  */
 const CROSS_SLOT_POPS: ReadonlySet<string> = new Set(['blpop', 'brpop', 'bzpopmin', 'bzpopmax', 'blmpop', 'bzmpop'])
 
-/** Broadcasts that must reach replicas too: configuration applies to every node. */
-const TO_ALL_NODES: ReadonlySet<string> = new Set(['config|set', 'config|resetstat'])
+/** Broadcasts that must reach replicas too: configuration and ACL users are every node's own. */
+const TO_ALL_NODES: ReadonlySet<string> = new Set(['acl|setuser', 'acl|deluser'])
 
 /**
  * Turns a request into a plan. Pure: looks at the command table and the arguments only.
@@ -157,7 +170,8 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
     return slot === CROSS ? { kind: 'reject', error: ReplyStrings.crossSlot, spec } : { kind: 'script', slot, readOnly, spec }
   }
   if (keys.length === 0) {
-    if (ANY_NODE_COMMANDS.has(spec.name)) return { kind: 'any-node', readOnly, spec }
+    // A movable-key command left with no key (LMPOP 0 ..., ZUNION 0 k): the node gives its own error.
+    if (ANY_NODE_COMMANDS.has(spec.name) || (spec.flagBits & CommandFlag.MOVABLEKEYS) !== 0) return { kind: 'any-node', readOnly, spec }
     const merge = BROADCAST_MERGE.get(spec.name)
     if (merge !== undefined) return { kind: 'broadcast', spec, merge, readOnly, allNodes: TO_ALL_NODES.has(spec.name) }
     if (spec.name === 'scan') return { kind: 'scan', spec }

@@ -27,6 +27,7 @@ export interface SlotgateConfig {
   seeds: string[];
   port: number;
   bind: string;
+  announceAddress: string;
   requirepass: string;
   /** File holding requirepass (read at start and on reload). */
   requirepassPath: string;

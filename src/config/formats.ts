@@ -27,6 +27,8 @@ export const FORMAT = {
   string: 'slotgate-string',
   /** List of command names (`get`, `config|set` or `config set`), lower-cased; a string is split on commas. */
   commandList: 'slotgate-command-list',
+  /** One `host:port`, or empty for none. */
+  optionalNode: 'slotgate-optional-node',
 } as const
 
 /** Bounds a schema item may carry for the integer formats. */
@@ -136,6 +138,16 @@ convict.addFormats({
       if (!Array.isArray(value)) throw new Error('must be a comma-separated list of command names')
       const bad = value.filter((item) => typeof item !== 'string' || !/^[a-z0-9_-]+([| ][a-z0-9_-]+)?$/i.test(item))
       if (bad.length > 0) throw new Error(`must be command names like "debug" or "config|set"; bad: ${JSON.stringify(bad)}`)
+    },
+  },
+  [FORMAT.optionalNode]: {
+    coerce (value: unknown): unknown {
+      return typeof value === 'string' ? value.trim() : value
+    },
+    validate (value: unknown): void {
+      if (typeof value !== 'string' || (value !== '' && !isNodeAddress(value))) {
+        throw new Error('must be host:port (port 1..65535), or empty')
+      }
     },
   },
   [FORMAT.nodeList]: {

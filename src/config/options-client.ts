@@ -33,6 +33,13 @@ export const CLIENT_OPTIONS = {
     env: 'SLOTGATE_BIND',
     arg: 'bind',
   },
+  announceAddress: {
+    doc: 'The host:port slotgate gives as its own address where it describes itself as a cluster node: CLUSTER SLOTS, SHARDS and NODES answer as a one-node cluster owning all 16384 slots, so cluster-aware clients (ioredis Cluster, redis-cli -c, Lettuce, Jedis, RedisInsight) connect there and send everything to slotgate. Empty: the address each client connected to. Behind a Kubernetes Service of several slotgate instances, give the Service\'s address: every instance then announces it, with the same node id (derived from this address).',
+    format: FORMAT.optionalNode,
+    default: '',
+    env: 'SLOTGATE_ANNOUNCE_ADDRESS',
+    arg: 'announce-address',
+  },
   requirepass: {
     doc: 'Password clients must give with AUTH (or HELLO ... AUTH) before other commands, as with Redis\' requirepass. Empty: no client auth. Secret: prefer the env var or the config file, since flags show in the process list.',
     format: FORMAT.string,

@@ -2,9 +2,10 @@ import { BackendRequest, type LinkProvider, type RequestLink, type RequestOwner 
 import type { DedicatedLink } from '../cluster/dedicated-link.js'
 import type { NodeAddress } from '../cluster/node-address.js'
 import { blockingTimeoutMs } from '../commands/blocking-timeout.js'
-import { errorReply } from '../resp/encode.js'
+import { errorReply, nullArrayReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
-import type { ClientContext } from './context.js'
+import type { BlockedCommand, ClientContext } from './context.js'
+import type { UnblockMode } from './client-view.js'
 import type { QueueEntry } from './queue-entry.js'
 import { dedicatedLinkOptions } from './targets.js'
 
@@ -20,26 +21,52 @@ const FOREVER_MS = 2 ** 31
  * the connection is closed so the node unblocks at once — otherwise a late pop would take an
  * element nobody receives.
  */
-export class BlockingRequest implements RequestOwner, LinkProvider, QueueEntry {
+export class BlockingRequest implements RequestOwner, LinkProvider, QueueEntry, BlockedCommand {
   reply: Buffer | null = null
   command: string | null | undefined = undefined
   startedAt = 0
   private link: DedicatedLink | null = null
   private leased = false
   private readonly req: BackendRequest
+  /** BlockedCommand: the command has a timeout of its own. */
+  readonly hasTimeout: boolean
+  /** Set by CLIENT UNBLOCK: the node's reply, should one still come, is nobody's. */
+  private unblocked = false
 
   constructor (private readonly client: ClientContext, args: Buffer[], slot: number, readOnly: boolean) {
     this.req = new BackendRequest(args, slot, readOnly, this)
     this.req.protocol = client.protocol
     this.req.via = this
     const blockMs = blockingTimeoutMs(args)
+    this.hasTimeout = blockMs > 0
     this.req.timeoutMs = blockMs > 0 ? blockMs + client.ctx.commandTimeoutMs : FOREVER_MS
   }
 
   /** The client's lane (unused on a connection of its own; kept for the owner interface). */
   get lane (): number { return this.client.sink.lane }
 
-  get closed (): boolean { return this.client.sink.closed }
+  get closed (): boolean { return this.unblocked || this.client.sink.closed }
+
+  /**
+   * BlockedCommand: written to its node and unanswered. slotgate cannot see whether the node
+   * blocked it or is about to answer at once; a command on the node's socket is as good as
+   * blocked for a client that waits for `blocked_clients` before it pushes.
+   */
+  get waitingOnNode (): boolean { return this.reply === null && this.req.sentAt > 0 && this.link !== null }
+
+  /**
+   * CLIENT UNBLOCK: answers now, as Redis does for a blocked list, zset or stream command (a
+   * null array on timeout, else the UNBLOCKED error), and closes the node connection so the
+   * node stops waiting. An element the node hands out in the instant before the close is lost
+   * with the connection, as when a blocked client disconnects.
+   */
+  unblock (mode: UnblockMode): boolean {
+    if (!this.waitingOnNode) return false
+    this.unblocked = true
+    this.abandon()
+    this.finish(mode === 'error' ? errorReply(ReplyStrings.unblocked) : nullArrayReply(this.client.protocol))
+    return true
+  }
 
   /** Sends the command, holding one of the client's dedicated-connection leases while it blocks. */
   start (): void {

@@ -1,5 +1,6 @@
 import type { User } from '../access/authenticator.js'
-import type { ClientContext, ClientView, ExecContext } from './context.js'
+import type { ClientView, UnblockMode } from './client-view.js'
+import type { BlockedCommand, ClientContext, ExecContext } from './context.js'
 import type { ReplySink } from './queue-entry.js'
 import { Subscriptions } from './subscriptions.js'
 import { Transaction } from './transaction.js'
@@ -35,7 +36,14 @@ export class ClientState implements ClientContext {
   readonly transaction: Transaction
   readonly subscriptions: Subscriptions
   /** Commands blocked on a node for this client: given up at once when it leaves. */
-  readonly blocked = new Set<{ abandon (): void }>()
+  readonly blocked = new Set<BlockedCommand>()
+  /** CLIENT SETINFO LIB-NAME / LIB-VER (Redis 7.2 clients send them on connect). */
+  libName = ''
+  libVersion = ''
+  /** CLIENT NO-EVICT ON (shown as flag `e`; slotgate evicts no client for memory). */
+  noEvict = false
+  /** MONITOR's feed from the masters, while this client monitors. */
+  monitor: { close (): void, readonly active: boolean } | null = null
 
   constructor (
     readonly id: number,
@@ -59,19 +67,52 @@ export class ClientState implements ClientContext {
     this.replyMode = 'on'
     this.authenticated = !this.ctx.auth.required
     this.user = null
+    this.monitor?.close()
+    this.monitor = null
+  }
+
+  /** True while one of its commands is blocked on a node (INFO `blocked_clients`, CLIENT LIST flag `b`). */
+  get isBlocked (): boolean {
+    for (const b of this.blocked) if (b.waitingOnNode === true) return true
+    return false
+  }
+
+  /** True while blocked by a command with a timeout of its own (INFO `clients_in_timeout_table`). */
+  get blockedWithTimeout (): boolean {
+    for (const b of this.blocked) if (b.waitingOnNode === true && b.hasTimeout === true) return true
+    return false
+  }
+
+  /** CLIENT UNBLOCK: ends the command blocked on a node, if any, as `mode` says; true when one was. */
+  unblock (mode: UnblockMode): boolean {
+    for (const b of this.blocked) if (b.waitingOnNode === true && b.unblock?.(mode) === true) return true
+    return false
   }
 
   /** The client is gone: blocked commands given up, transaction and subscriptions dropped. */
   close (): void {
+    this.monitor?.close()
+    this.monitor = null
     for (const b of this.blocked) b.abandon()
     this.blocked.clear()
     this.transaction.close()
     this.subscriptions.close()
   }
 
+  /** Authenticates the connection as a user checked elsewhere (a cluster ACL user: see cluster-users.ts). */
+  authenticateAs (user: User): void {
+    this.user = user
+    this.authenticated = true
+  }
+
   /** Checks credentials and, when right, authenticates the connection as that user (AUTH, HELLO ... AUTH). */
   authenticate (username: string, password: Buffer): boolean {
-    if (!this.ctx.auth.required) return username === 'default' // like a nopass default user
+    if (!this.ctx.auth.required) {
+      // Like a nopass default user; it also leaves a cluster user taken on before.
+      if (username !== 'default') return false
+      this.user = null
+      return true
+    }
     const user = this.ctx.auth.verify(username, password)
     if (user === null) return false
     this.user = user

@@ -8,7 +8,9 @@ import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
 import type { CommandTable } from '../commands/command-table.js'
 import type { ScriptCache } from '../commands/script-cache.js'
-import type { InfoSource } from './info.js'
+import type { ClientView, UnblockMode } from './client-view.js'
+import type { InfoSource } from './info/info-source.js'
+import type { NodeIdentity } from './node-identity.js'
 import type { ReplySink } from './queue-entry.js'
 import type { ReplicationState } from '../cluster/replication-offsets.js'
 
@@ -43,12 +45,31 @@ export interface ExecContext {
   readonly crossSlotTransactions: 'split' | 'refuse'
   /** Masters' replication offsets, for WAIT. */
   readonly replication: ReplicationSource
+  /** One command to one node on its control connection, apart from the shared links (SCRIPT KILL). */
+  readonly control: NodeControl
+  /** slotgate as the one node CLUSTER describes. */
+  readonly identity: NodeIdentity
+  /** Masters busy with a script of ours past their time limit (PING answers their BUSY). */
+  readonly busy: BusyWatch
   /** Asks for a topology refresh soon (debounced). */
   requestRefresh (): void
   /** Refreshes the topology now (joining one under way). */
   refreshTopology (): Promise<void>
   /** Every connected client (CLIENT LIST / KILL). */
   clients (): Iterable<ClientView>
+}
+
+/** Which masters run a script of ours past its time limit (BusyScripts). */
+export interface BusyWatch {
+  /** A node's BUSY error text while one is busy, else null. */
+  readonly error: string | null
+  started (node: NodeAddress): void
+  ended (node: NodeAddress): void
+}
+
+/** Commands to single nodes over the control plane (ControlPlane); rejects with the node's error text. */
+export interface NodeControl {
+  call (node: NodeAddress, command: string, ...args: (string | number)[]): Promise<unknown>
 }
 
 /** What WAIT reads (ReplicationOffsets, over the control plane). */
@@ -67,29 +88,24 @@ export interface ClientContext {
   readonly id: number
   readonly protocol: 2 | 3
   /** Commands blocked on a node for this client: given up at once when it leaves. */
-  readonly blocked: Set<{ abandon (): void }>
+  readonly blocked: Set<BlockedCommand>
   /** Slots and keyless targets this client wrote to (WAIT). */
   readonly writtenSlots: Set<number>
   readonly writtenNodes: Set<NodeAddress>
 }
 
-/** What CLIENT LIST / INFO / KILL know about a client connection of slotgate's. */
-export interface ClientView {
-  readonly id: number
-  readonly name: Buffer | null
-  readonly protocol: 2 | 3
-  readonly remoteAddress: string
-  readonly localAddress: string
-  readonly createdAt: number
-  readonly lastActiveAt: number
-  readonly subscriptionCount: number
-  readonly channelCount: number
-  readonly patternCount: number
-  readonly shardChannelCount: number
-  readonly inMulti: boolean
-  readonly lastCommand: string
-  /** The user the client authenticated as (`default` when none). */
-  readonly userName: string
-  /** Closes the connection now (CLIENT KILL of another client). */
-  kill (): void
+/**
+ * A command of the client's that waits on a node (BLPOP, XREAD BLOCK, ...). The optional
+ * members are what INFO's `blocked_clients` and CLIENT UNBLOCK need; a kind of wait without
+ * them is given up when the client leaves but is not reported or unblocked.
+ */
+export interface BlockedCommand {
+  /** The client left: stop waiting, nobody wants the reply. */
+  abandon (): void
+  /** True once the command is on its node, which holds the client blocked. */
+  readonly waitingOnNode?: boolean
+  /** True when the command has a timeout of its own (INFO's `clients_in_timeout_table`). */
+  readonly hasTimeout?: boolean
+  /** Ends the wait now with the timeout's reply or the UNBLOCKED error; false when not waiting. */
+  unblock? (mode: UnblockMode): boolean
 }

@@ -15,7 +15,7 @@ import { FanOutRequest } from './fan-out.js'
 import { runLocalCommand } from './local-commands.js'
 import { LocalReply } from './queue-entry.js'
 import { ScanRequest } from './scan.js'
-import { EvalShaRequest } from './script.js'
+import { ScriptRequest } from './script.js'
 import { anyMaster } from './targets.js'
 import { queueInTransaction } from './transaction-rules.js'
 
@@ -31,9 +31,11 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
   if (client.transaction.active && queueInTransaction(plan, args, client)) return
   if (client.protocol === 2 && client.subscriptions.count > 0 && !allowedWhileSubscribed(plan, args, client)) return
   if (plan.kind === 'broadcast' && plan.spec.name === 'script|load') ctx.scripts.remember(args[2])
+  // After a flush EVALSHA answers NOSCRIPT, as on a node: nothing left to heal with.
+  else if (plan.kind === 'broadcast' && plan.spec.name === 'script|flush') ctx.scripts.clear()
   switch (plan.kind) {
     case 'script':
-      runScript(plan.spec.name, plan.slot, plan.readOnly, args, wire, client)
+      runScript(plan.spec.name, plan.slot, plan.readOnly, args, client)
       return
     case 'single': {
       const req = new BackendRequest(args, plan.slot, plan.readOnly, sink)
@@ -139,28 +141,19 @@ export function needsFence (plan: RoutePlan, client: ClientState): boolean {
 }
 
 /**
- * EVAL/EVALSHA/FCALL: by their keys' slot, or keyless on the client's master; each runs as
- * long as it runs (a slow command's reply time). EVAL's body is remembered, so an EVALSHA that
- * meets NOSCRIPT on a node that never saw it (a promoted replica) is healed (EvalShaRequest).
+ * EVAL/EVALSHA/FCALL: by their keys' slot, or keyless on the client's master (ScriptRequest:
+ * NOSCRIPT healed, a keyless call tried on the master serving its keys, the busy watch); each
+ * runs as long as it runs (a slow command's reply time). EVAL's body is remembered for healing.
  */
-function runScript (name: string, slot: number, readOnly: boolean, args: Buffer[], wire: Buffer | null, client: ClientState): void {
+function runScript (name: string, slot: number, readOnly: boolean, args: Buffer[], client: ClientState): void {
   const { ctx, sink } = client
   const target = slot >= 0 ? null : anyMaster(client)
   if (slot < 0 && target === null) { sink.push(new LocalReply(errorReply(ReplyStrings.notReady))); return }
-  if (!readOnly) { if (slot >= 0) client.writtenSlots.add(slot); else client.writtenNodes.add(target as string) }
-  if (name === 'evalsha' || name === 'evalsha_ro') {
-    const e = new EvalShaRequest(client, args, slot, readOnly, target)
-    sink.push(e)
-    e.start()
-    return
-  }
   if (name === 'eval' || name === 'eval_ro') ctx.scripts.remember(args[1])
-  const req = new BackendRequest(args, slot, readOnly, sink, target)
-  req.protocol = client.protocol
-  req.wire = wire
-  req.runsLong(ctx.slowCommandTimeoutMs)
-  sink.push(req)
-  ctx.dispatcher.send(req)
+  const script = new ScriptRequest(client, args, slot, readOnly, target)
+  if (slot >= 0 && readOnly) script.readFrom = readFrom(client)
+  sink.push(script)
+  script.start()
 }
 
 /** Where this client's reads go: the configured policy, or replicas after READONLY. */

@@ -2,16 +2,32 @@ import { arrayReply, bulkReply, errorReply, integerReply, mapReply, nullReply, O
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { parseInteger } from '../resp/parse-integer.js'
 import type { ClientState } from './client-state.js'
-import { formatInfo, type InfoSource } from './info.js'
+import { formatInfo } from './info/info.js'
+import type { InfoSource } from './info/info-source.js'
+import { runAclCommand } from './acl-commands.js'
+import { runClusterCommand } from './cluster-commands.js'
+import { runIntrospection } from './introspection-commands.js'
+import { functionStats, scriptExists, toEveryNode } from './node-wide-commands.js'
+import { killBusyScripts } from './script-kill.js'
 
 /**
  * Answers the commands a node answers about the connection itself. Returns the encoded
  * reply, or a promise of it for INFO (which asks the masters for their keyspace).
  */
 export function runLocalCommand (name: string, args: readonly Buffer[], session: ClientState, info: InfoSource): Buffer | Promise<Buffer> {
+  if (name.startsWith('cluster|')) return runClusterCommand(name, args, session)
+  if (name.startsWith('slowlog|') || name.startsWith('latency|') || name.startsWith('memory|')) return runIntrospection(name, args, session)
+  if (name.startsWith('acl|')) return runAclCommand(name, args, session)
+  if (name === 'config|set' || name === 'config|resetstat') return toEveryNode(name, args, session)
+  if (name === 'function|stats') return functionStats(session)
+  if (name === 'script|exists') return scriptExists(args, session)
   switch (name) {
-    case 'ping':
+    case 'ping': {
+      // As the node slotgate stands for: BUSY while a master runs a script too long (busy-scripts.ts).
+      const busy = session.ctx.busy.error
+      if (busy !== null) return errorReply(busy)
       return args.length > 1 ? bulkReply(args[1]) : PONG
+    }
     case 'echo':
       return bulkReply(args[1])
     case 'quit':
@@ -29,13 +45,15 @@ export function runLocalCommand (name: string, args: readonly Buffer[], session:
     case 'readwrite':
       session.readOnlyMode = false
       return OK
+    case 'asking':
+      // slotgate follows ASK itself: a cluster client never needs it, and one node says OK.
+      return OK
     case 'time': {
       const now = Date.now()
       return arrayReply([bulkReply(String(Math.floor(now / 1000))), bulkReply(String((now % 1000) * 1000))])
     }
     case 'role':
-      // slotgate stands for one master: what a single-node client should believe.
-      return arrayReply([bulkReply('master'), integerReply(0), EMPTY_ARRAY])
+      return role(info)
     case 'client|setname':
       return clientSetName(args[2], session)
     case 'client|getname':
@@ -44,8 +62,12 @@ export function runLocalCommand (name: string, args: readonly Buffer[], session:
       return integerReply(session.id)
     case 'hello':
       return hello(args, session, info)
+    case 'script|kill':
+      return killBusyScripts('SCRIPT', session.ctx)
+    case 'function|kill':
+      return killBusyScripts('FUNCTION', session.ctx)
     case 'info':
-      return formatInfo(args.slice(1).map(a => a.toString('latin1').toLowerCase()), info, session.protocol)
+      return formatInfo(args.slice(1).map(a => a.toString('latin1')), info, session.protocol)
     default:
       return errorReply(ReplyStrings.notSupported(name))
   }
@@ -97,8 +119,21 @@ function hello (args: readonly Buffer[], session: ClientState, info: InfoSource)
     [bulkReply('version'), bulkReply(info.redisVersion)],
     [bulkReply('proto'), integerReply(protocol)],
     [bulkReply('id'), integerReply(session.id)],
-    [bulkReply('mode'), bulkReply('standalone')],
+    // As INFO's cluster_enabled:1: slotgate is a one-node cluster (see info/own-sections.ts).
+    [bulkReply('mode'), bulkReply('cluster')],
     [bulkReply('role'), bulkReply('master')],
     [bulkReply('modules'), EMPTY_ARRAY]
   ])
+}
+
+/**
+ * ROLE: slotgate stands for one master, whose replication offset is the masters' summed (it
+ * grows with every write anywhere, as one node's would). No replicas are listed: the
+ * cluster's replicas each hold one shard, and are not replicas a client could read all from.
+ */
+async function role (info: InfoSource): Promise<Buffer> {
+  const texts = await info.masterInfo(['replication'])
+  let offset = 0
+  for (const text of texts) offset += Number(/master_repl_offset:(\d+)/.exec(text)?.[1] ?? 0)
+  return arrayReply([bulkReply('master'), integerReply(offset), EMPTY_ARRAY])
 }

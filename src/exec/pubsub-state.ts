@@ -1,4 +1,8 @@
 import type { DedicatedLink } from '../cluster/dedicated-link.js'
+import { keySlot } from '../cluster/key-slot.js'
+import type { NodeAddress } from '../cluster/node-address.js'
+import type { Topology } from '../cluster/topology.js'
+import { channelHome } from '../commands/pubsub-homes.js'
 import type { ClientContext } from './context.js'
 import type { QueueEntry } from './queue-entry.js'
 
@@ -21,6 +25,8 @@ export class Confirmation implements QueueEntry {
   command: string | null | undefined = undefined
   startedAt = 0
   awaited = 0
+  /** A push: CLIENT REPLY OFF does not silence it (see QueueEntry.push). */
+  push = false
   error: Buffer | null = null
   constructor (private readonly frames: Buffer, private readonly client: ClientContext) {}
   ack (): void { if (--this.awaited <= 0) this.complete() }
@@ -44,4 +50,12 @@ export interface NodeSubs {
 /** True when `name` of `kind` waits on this node in a command not yet confirmed. */
 export function isPending (subs: NodeSubs, kind: Kind, name: string, subscribe?: boolean): boolean {
   return subs.pending.some(p => p.kind === kind && (subscribe === undefined || p.subscribe === subscribe) && p.names.includes(name))
+}
+
+/** The masters a subscription belongs on (none while its master is failing over: reconciled later). */
+export function subscriptionTargets (topology: Topology, kind: Kind, name: string): NodeAddress[] {
+  const home = kind === 'pattern' ? 'all' : kind === 'shard' ? keySlot(Buffer.from(name, 'latin1')) : channelHome(Buffer.from(name, 'latin1'))
+  if (home === 'all') return topology.allShards().filter(s => !s.masterFailing).map(s => s.master)
+  const shard = topology.shardFor(home)
+  return shard === undefined || shard.masterFailing ? [] : [shard.master]
 }

@@ -12,6 +12,8 @@ export interface QueueEntry {
   startedAt?: number
   /** The connection ends once this reply is written (QUIT, CLIENT KILL of itself, a protocol error). */
   closeAfter?: boolean
+  /** Pub/Sub confirmations: written even under CLIENT REPLY OFF, as Redis writes them (CLIENT_PUSHING). */
+  push?: boolean
 }
 
 /**
@@ -39,5 +41,6 @@ export class LocalReply implements QueueEntry {
   /** Metrics tags (see QueueEntry), declared so the object keeps one shape. */
   command: string | null | undefined = undefined
   startedAt = 0
+  push = false
   constructor (public reply: Buffer | null, public closeAfter = false) {}
 }

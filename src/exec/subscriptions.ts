@@ -1,13 +1,12 @@
 import { BackendRequest, type RequestOwner } from '../cluster/backend-request.js'
 import { parseClusterSignal } from '../cluster/cluster-signal.js'
 import type { DedicatedLink, DedicatedLinkOwner } from '../cluster/dedicated-link.js'
-import { keySlot } from '../cluster/key-slot.js'
 import type { NodeAddress } from '../cluster/node-address.js'
 import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import type { ClientContext } from './context.js'
 import { readPubSubFrame, subscriptionFrame } from './pubsub-frames.js'
-import { Confirmation, CONFIRMATION, isPending, SUBSCRIBE, UNSUBSCRIBE, type Kind, type NodeSubs, type Pending } from './pubsub-state.js'
+import { Confirmation, CONFIRMATION, isPending, SUBSCRIBE, subscriptionTargets, UNSUBSCRIBE, type Kind, type NodeSubs, type Pending } from './pubsub-state.js'
 import { channelHome, isNodeLocalChannel } from '../commands/pubsub-homes.js'
 import { LocalReply } from './queue-entry.js'
 import { dedicatedLinkOptions } from './targets.js'
@@ -57,6 +56,7 @@ export class Subscriptions implements DedicatedLinkOwner {
       frames.push(subscriptionFrame(this.client.protocol, name, n, this.countFor(kind)))
     }
     const waiter = new Confirmation(Buffer.concat(frames), this.client)
+    waiter.push = true
     this.client.sink.push(waiter)
     const refused = this.sendWhereMissing(kind, names.map(n => n.toString('latin1')), waiter)
     if (refused !== null) {
@@ -70,7 +70,7 @@ export class Subscriptions implements DedicatedLinkOwner {
     const dropped = names.length > 0 ? names : [...this.wanted[kind].values()]
     // With nothing to drop, Redis answers one frame with a null channel.
     if (dropped.length === 0) {
-      this.client.sink.push(new LocalReply(subscriptionFrame(this.client.protocol, name, null, this.countFor(kind))))
+      this.client.sink.push(this.pushed(new LocalReply(subscriptionFrame(this.client.protocol, name, null, this.countFor(kind)))))
       return
     }
     const frames: Buffer[] = []
@@ -79,7 +79,7 @@ export class Subscriptions implements DedicatedLinkOwner {
       frames.push(subscriptionFrame(this.client.protocol, name, n, this.countFor(kind)))
     }
     // Answered at once: from now on no message of these is delivered (see onDedicatedPush).
-    this.client.sink.push(new LocalReply(Buffer.concat(frames)))
+    this.client.sink.push(this.pushed(new LocalReply(Buffer.concat(frames))))
     for (const [node, subs] of this.nodes) {
       const there = dropped.map(n => n.toString('latin1')).filter(n => subs.active[kind].has(n) || isPending(subs, kind, n))
       if (there.length > 0) this.send(node, subs, { kind, subscribe: false, names: there, waiter: null })
@@ -181,7 +181,7 @@ export class Subscriptions implements DedicatedLinkOwner {
   private sendWhereMissing (kind: Kind, names: string[], waiter: Confirmation | null): string | null {
     const byNode = new Map<NodeAddress, string[]>()
     for (const name of names) {
-      for (const node of this.targets(kind, name)) {
+      for (const node of subscriptionTargets(this.client.ctx.topology, kind, name)) {
         const subs = this.nodes.get(node)
         if (subs !== undefined && (subs.active[kind].has(name) || isPending(subs, kind, name, true))) continue
         const list = byNode.get(node) ?? []
@@ -198,20 +198,11 @@ export class Subscriptions implements DedicatedLinkOwner {
     return null
   }
 
-  /** The masters a subscription belongs on (none while its master is failing over: reconciled later). */
-  private targets (kind: Kind, name: string): NodeAddress[] {
-    const topology = this.client.ctx.topology
-    const home = kind === 'pattern' ? 'all' : kind === 'shard' ? keySlot(Buffer.from(name, 'latin1')) : channelHome(Buffer.from(name, 'latin1'))
-    if (home === 'all') return topology.allShards().filter(s => !s.masterFailing).map(s => s.master)
-    const shard = topology.shardFor(home)
-    return shard === undefined || shard.masterFailing ? [] : [shard.master]
-  }
-
   /** A subscription became active on `node`: copies of it elsewhere (an old home) are dropped. */
   private onActive (node: NodeAddress, kind: Kind, name: string): void {
     if (kind === 'pattern') return
     for (const [other, subs] of this.nodes) {
-      if (other !== node && subs.active[kind].has(name) && !this.targets(kind, name).includes(other)) {
+      if (other !== node && subs.active[kind].has(name) && !subscriptionTargets(this.client.ctx.topology, kind, name).includes(other)) {
         this.send(other, subs, { kind, subscribe: false, names: [name], waiter: null })
       }
     }
@@ -287,6 +278,12 @@ export class Subscriptions implements DedicatedLinkOwner {
     if (subs.active.channel.size + subs.active.pattern.size + subs.active.shard.size > 0) return
     this.nodes.delete(node)
     subs.link.close('no subscriptions left')
+  }
+
+  /** Confirmations are pushes, which CLIENT REPLY OFF does not silence (pubsub.c: CLIENT_PUSHING, RESP2 too). */
+  private pushed (entry: LocalReply): LocalReply {
+    entry.push = true
+    return entry
   }
 
   private countFor (kind: Kind): number {

@@ -20,7 +20,11 @@ const REFUSED_IN_MULTI: ReadonlySet<string> = new Set([
 const LOCAL_IN_MULTI: ReadonlySet<string> = new Set([
   'ping', 'echo', 'select', 'readonly', 'readwrite', 'time', 'role', 'info',
   'client|setname', 'client|getname', 'client|id', 'client|info', 'client|list', 'client|no-evict', 'client|getredir',
-  'client|trackinginfo'
+  'client|trackinginfo', 'client|unblock', 'client|setinfo', 'client|no-touch', 'script|kill', 'function|kill',
+  'cluster|info', 'cluster|myid', 'cluster|nodes', 'cluster|slots', 'cluster|shards', 'cluster|keyslot',
+  'cluster|countkeysinslot', 'cluster|getkeysinslot', 'cluster|links', 'acl|whoami', 'acl|users', 'acl|list', 'acl|getuser',
+  'slowlog|get', 'latency|latest', 'latency|history', 'latency|histogram', 'latency|doctor', 'memory|doctor', 'memory|stats',
+  'function|stats', 'config|resetstat', 'config|set', 'script|exists'
 ])
 
 /**
@@ -48,12 +52,17 @@ export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: Cli
   const local = (answer: () => Buffer | Promise<Buffer>): QueuedCommand => ({ pieces: [], merge: null, keyCount: 0, local: answer })
   const one = (slot: number): QueuedCommand => ({ pieces: [{ args, slot, node: null }], merge: null, keyCount: 0, local: null })
   if (plan.kind === 'reject') {
+    // A node checks no_multi before ACL, CROSSSLOT and the rest (server.c, processCommand).
+    if (plan.spec !== undefined && (plan.spec.flagBits & CommandFlag.NO_MULTI) !== 0) return queue(null, [], ReplyStrings.notAllowedInMulti)
     // A node finds a command's own syntax errors only when it runs it: queued, the error in EXEC's array.
     if (plan.atExec === true) { const error = errorReply(plan.error); return queue(local(() => error), []) }
     return queue(null, [], plan.error)
   }
   const name = plan.kind === 'local' || plan.kind === 'session' ? plan.name : plan.spec.name
   if (['exec', 'discard', 'multi', 'watch', 'reset', 'quit'].includes(name)) return false
+  // As the one busy node would: refused with its BUSY while a master runs a script too long (busy-scripts.ts).
+  const busy = client.ctx.busy.error
+  if (busy !== null && (plan.spec.flagBits & CommandFlag.ALLOW_BUSY) === 0) return queue(null, [], busy)
   if (REFUSED_IN_MULTI.has(name)) return queue(null, [], ReplyStrings.stateChangeInMulti(name))
   if ((plan.spec.flagBits & CommandFlag.NO_MULTI) !== 0) return queue(null, [], ReplyStrings.notAllowedInMulti)
   if (LOCAL_IN_MULTI.has(name)) {

@@ -35,6 +35,8 @@ export class Transaction {
 
   /** True while a WATCH holds a connection (EXEC then runs there). */
   get watching (): boolean { return this.watch !== null }
+  /** Commands queued since MULTI (CLIENT LIST's `multi=`). */
+  get queuedCount (): number { return this.queued.length }
 
   /** True when the queued commands may span slots (split mode, and no WATCH). */
   get spansSlots (): boolean { return this.client.ctx.crossSlotTransactions === 'split' && this.watch === null }

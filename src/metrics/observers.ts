@@ -32,3 +32,8 @@ export interface BackendObserver {
    */
   backendReply (node: string, sentAt: number, receivedAt: number): void
 }
+
+/** One observer telling two (INFO's node stats and the metrics). */
+export function bothObservers (a: CommandObserver, b: CommandObserver): CommandObserver {
+  return { commandDone (entry, now) { a.commandDone(entry, now); b.commandDone(entry, now) } }
+}

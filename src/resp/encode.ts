@@ -59,6 +59,12 @@ export function mapReply (protocol: 2 | 3, pairs: readonly (readonly [Buffer, Bu
   return Buffer.concat([Buffer.from(`%${pairs.length}\r\n`), ...flat])
 }
 
+/** A double: RESP3 `,x`, or the bulk string RESP2 clients get for one (Redis' addReplyDouble). */
+export function doubleReply (protocol: 2 | 3, value: number): Buffer {
+  const text = Number.isFinite(value) ? String(value) : value > 0 ? 'inf' : value < 0 ? '-inf' : 'nan'
+  return protocol === 3 ? Buffer.from(`,${text}\r\n`) : bulkReply(text)
+}
+
 /** Text for humans (INFO): a RESP3 verbatim string `=len\r\ntxt:...`, or a bulk string in RESP2. */
 export function verbatimReply (protocol: 2 | 3, text: string): Buffer {
   if (protocol === 2) return bulkReply(text)

@@ -9,6 +9,8 @@ export const ReplyStrings = {
     `ERR unknown command '${printable(cString(name).slice(0, 128))}', with args beginning with: ${argsPreview(args)}`,
   unknownSubcommand: (sub: string, cmd: string) =>
     `ERR unknown subcommand '${printable(sub)}'. Try ${cmd.toUpperCase()} HELP.`,
+  subcommandSyntax: (sub: string, cmd: string) =>
+    `ERR unknown subcommand or wrong number of arguments for '${printable(sub)}'. Try ${cmd.toUpperCase()} HELP.`,
   wrongArity: (name: string) => `ERR wrong number of arguments for '${printable(name)}' command`,
   crossSlot: 'CROSSSLOT Keys in request don\'t hash to the same slot',
   selectNotAllowed: 'ERR SELECT is not allowed in cluster mode',
@@ -50,12 +52,21 @@ export const ReplyStrings = {
   stateChangeInMulti: (name: string) => `ERR slotgate: '${printable(name.replace('|', ' ').toUpperCase())}' is not allowed inside MULTI: it would change the state of a cluster connection other clients share; send it outside the transaction`,
   keyspaceCommandInMulti: (name: string) => `ERR slotgate: '${printable(name.replace('|', ' ').toUpperCase())}' is not allowed inside MULTI: a transaction runs on one master, and this command is about every master's keys`,
   execAbort: 'EXECABORT Transaction discarded because of previous errors.',
+  execAbortBecause: (error: string) => `EXECABORT Transaction discarded because of: ${printable(error)}`,
   tooManyDedicated: (cap: 'total' | 'per-client', max: number) => cap === 'total'
     ? `ERR slotgate: too many dedicated connections to the cluster (maxDedicatedLinks=${max}: WATCH, Pub/Sub and blocking commands of all clients); try again later`
     : `ERR slotgate: this client holds too many dedicated connections to the cluster (maxDedicatedLinksPerClient=${max}); try again later`,
   subscribedContext: (name: string) => `ERR Can't execute '${printable(name)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
   trackingUnsupported: 'ERR slotgate does not support CLIENT TRACKING (client-side caching): invalidations from many nodes cannot be tied to one proxied connection reliably',
   noSuchClient: 'ERR No such client',
+  invalidClientAttr: (attr: string) => `ERR ${printable(attr)} cannot contain spaces, newlines or special characters.`,
+  unrecognizedOption: (option: string) => `ERR Unrecognized option '${printable(option)}'`,
+  noTouchUnsupported: 'ERR slotgate does not support CLIENT NO-TOUCH: a key\'s last access time is kept by the node, and the shared connections slotgate reads it on serve every client',
+  partFailed: (error: string, node: string, parts: number) => `${printable(error)} (slotgate: in the part for ${node}, ${parts} parts)`,
+  unknownNode: (id: string) => `ERR Unknown node ${printable(id)}`,
+  unblocked: 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
+  killFailed: (kind: string, detail: string) => `ERR slotgate: ${kind} KILL reached no master (${printable(detail)})`,
+  unblockReason: 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR',
   noAuth: 'NOAUTH Authentication required.',
   helloNoAuth: 'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
   wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',

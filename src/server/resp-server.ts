@@ -87,12 +87,12 @@ export class RespServer {
     for (const s of [...this.live]) s.close()
   }
 
-  /** Redis' `timeout`: idle clients go, except subscribers and clients waiting on a reply. */
+  /** Redis' `timeout`: idle clients go, except subscribers, monitors and clients waiting on a reply. */
   private closeIdle (): void {
     // Same clock as lastActiveAt (monotonic, so a wall-clock step cannot close everyone).
     const limit = performance.timeOrigin + performance.now() - this.options.idleTimeoutMs
     for (const s of [...this.live]) {
-      if (s.lastActiveAt < limit && s.subscriptionCount === 0 && s.pendingReplies === 0) s.close()
+      if (s.lastActiveAt < limit && s.subscriptionCount === 0 && s.pendingReplies === 0 && s.client.monitor?.active !== true) s.close()
     }
   }
 

@@ -68,7 +68,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, Session
     private readonly onClosed: (session: ClientSession) => void
   ) {
     this.parser = new RequestParser(this, ctx.limits)
-    this.view = new SessionView(this)
+    this.view = new SessionView(this, socket, this.parser)
     this.client = new ClientState(this.id, ctx, this, this.view)
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
     this.localAddress = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`
@@ -207,7 +207,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, Session
     this.enqueue(entry)
     if (this.client.replyMode !== 'on') {
       this.suppressed ??= new WeakSet()
-      this.suppressed.add(entry)
+      if (entry.push !== true) this.suppressed.add(entry)
       if (this.client.replyMode === 'skip') this.client.replyMode = 'on'
     }
     if (!this.inCommand) this.markIfHeadReady()

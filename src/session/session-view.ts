@@ -1,5 +1,6 @@
+import type net from 'node:net'
 import type { ClientState } from '../exec/client-state.js'
-import type { ClientView } from '../exec/context.js'
+import type { ClientView } from '../exec/client-view.js'
 
 /** What a session tells about its connection. */
 export interface SessionFacts {
@@ -9,14 +10,27 @@ export interface SessionFacts {
   readonly localAddress: string
   readonly createdAt: number
   readonly lastActiveAt: number
+  readonly pendingReplies: number
   kill (): void
 }
 
 /** One client as CLIENT LIST / INFO / KILL see it: the session's facts and its state's. */
 export class SessionView implements ClientView {
-  constructor (private readonly session: SessionFacts) {}
+  constructor (
+    private readonly session: SessionFacts,
+    private readonly socket: net.Socket,
+    private readonly parser: { readonly bufferedBytes: number }
+  ) {}
 
   get id (): number { return this.session.id }
+  get client (): ClientState { return this.session.client }
+  /** The socket's descriptor (-1 under TLS, whose socket wraps it). */
+  get fd (): number { return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1 }
+  /** Bytes read and not yet parsed into a command (`qbuf`). */
+  get queryBufferBytes (): number { return this.parser.bufferedBytes }
+  /** Reply bytes handed to the socket and not yet sent (`omem`). */
+  get outputBufferBytes (): number { return this.socket.writableLength }
+  get pendingReplies (): number { return this.session.pendingReplies }
   get remoteAddress (): string { return this.session.remoteAddress }
   get localAddress (): string { return this.session.localAddress }
   get createdAt (): number { return this.session.createdAt }

@@ -31,6 +31,7 @@ t.test('defaults', async (t) => {
     seeds: [SEED],
     port: 6379,
     bind: '127.0.0.1',
+    announceAddress: '',
     requirepass: '',
     requirepassPath: '',
     usersFile: '',

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { sumKeyspaces } from '../../src/exec/info.js'
+import { sumKeyspaces } from '../../src/exec/info/sum-keyspaces.js'
 
 // Inputs are `INFO keyspace` texts as redis-server 7.0.15 writes them ("# Keyspace" header,
 // CRLF line ends, `dbN:keys=N,expires=M,avg_ttl=T`); avg_ttl is in milliseconds.

@@ -150,7 +150,25 @@ const LOCAL: ReadonlyArray<readonly [string[], Summary]> = [
   [['CLIENT', 'SETNAME', 'x'], ['local', 'client|setname']],
   [['client', 'setname', 'x'], ['local', 'client|setname']],
   [['CLIENT', 'GETNAME'], ['local', 'client|getname']],
-  [['CLIENT', 'ID'], ['local', 'client|id']]
+  [['CLIENT', 'ID'], ['local', 'client|id']],
+  // slotgate as a one-node cluster, and a node's view of itself merged over the masters
+  [['CLUSTER', 'NODES'], ['local', 'cluster|nodes']],
+  [['CLUSTER', 'SLOTS'], ['local', 'cluster|slots']],
+  [['CLUSTER', 'KEYSLOT', 'foo'], ['local', 'cluster|keyslot']],
+  [['CLUSTER', 'GETKEYSINSLOT', '5', '10'], ['local', 'cluster|getkeysinslot']],
+  [['ASKING'], ['local', 'asking']],
+  [['SCRIPT', 'KILL'], ['local', 'script|kill']],
+  [['FUNCTION', 'KILL'], ['local', 'function|kill']],
+  [['FUNCTION', 'STATS'], ['local', 'function|stats']],
+  [['SCRIPT', 'EXISTS', 'a', 'b'], ['local', 'script|exists']],
+  [['SLOWLOG', 'GET', '5'], ['local', 'slowlog|get']],
+  [['LATENCY', 'LATEST'], ['local', 'latency|latest']],
+  [['LATENCY', 'HISTORY', 'command'], ['local', 'latency|history']],
+  [['MEMORY', 'STATS'], ['local', 'memory|stats']],
+  [['ACL', 'WHOAMI'], ['local', 'acl|whoami']],
+  [['ACL', 'GETUSER', 'default'], ['local', 'acl|getuser']],
+  [['CONFIG', 'SET', 'maxmemory', '0'], ['local', 'config|set']],
+  [['CONFIG', 'RESETSTAT'], ['local', 'config|resetstat']]
 ]
 
 // Connection state the session keeps (transactions, subscriptions, AUTH, client bookkeeping).
@@ -169,7 +187,11 @@ const SESSION: ReadonlyArray<readonly [string[], Summary]> = [
   [['SSUBSCRIBE', 'foo'], ['session', 'ssubscribe', 12182]],
   [['CLIENT', 'LIST'], ['session', 'client|list', -1]],
   [['CLIENT', 'KILL', 'ID', '5'], ['session', 'client|kill', -1]],
-  [['RESET'], ['session', 'reset', -1]]
+  [['RESET'], ['session', 'reset', -1]],
+  [['MONITOR'], ['session', 'monitor', -1]],
+  [['CLIENT', 'UNBLOCK', '5'], ['session', 'client|unblock', -1]],
+  [['CLIENT', 'SETINFO', 'LIB-NAME', 'x'], ['session', 'client|setinfo', -1]],
+  [['CLIENT', 'NO-TOUCH', 'on'], ['session', 'client|no-touch', -1]]
 ]
 
 // Commands that may block go on a link of their own. XREAD blocks only with BLOCK.
@@ -207,7 +229,9 @@ const ANY_NODE: ReadonlyArray<readonly [string[], Summary]> = [
   // FCALL's malformed numkeys: a node looks the function up first, so a master answers
   [['FCALL', 'f', 'notanumber', 'a', 'b'], ['any-node', false, 'fcall']],
   [['FCALL', 'f', '5', 'k'], ['any-node', false, 'fcall']],
-  [['FCALL_RO', 'f', '-1', 'k'], ['any-node', true, 'fcall_ro']]
+  [['FCALL_RO', 'f', '-1', 'k'], ['any-node', true, 'fcall_ro']],
+  // numkeys 0 and other malformed numkeys: the node's own error text, from the shape checks (check-shape.test.ts)
+  [['ACL', 'CAT'], ['any-node', false, 'acl|cat']]
 ]
 
 // PUBLISH goes to its channel's home master, where slotgate's subscribers of it are, so the
@@ -224,7 +248,8 @@ const BROADCAST: ReadonlyArray<readonly [string[], Summary]> = [
   [['RANDOMKEY'], ['broadcast', 'random-non-null', true, false, 'randomkey']],
   [['FLUSHALL'], ['broadcast', 'all-ok', false, false, 'flushall']],
   [['SCRIPT', 'LOAD', 'return 1'], ['broadcast', 'all-ok', false, false, 'script|load']],
-  [['CONFIG', 'SET', 'maxmemory', '0'], ['broadcast', 'all-ok', false, true, 'config|set']],
+  [['ACL', 'SETUSER', 'bob', 'on'], ['broadcast', 'all-ok', false, true, 'acl|setuser']],
+  [['ACL', 'DELUSER', 'bob'], ['broadcast', 'max', false, true, 'acl|deluser']],
   [['SCAN', '0'], ['scan', 'scan']]
 ]
 
@@ -235,9 +260,8 @@ const UNSUPPORTED: ReadonlyArray<readonly [string[], Summary]> = [
   [['DEBUG', 'SLEEP', '0'], ['reject', notSupported('debug')]],
   [['SAVE'], ['reject', notSupported('save')]],
 
-  [['MONITOR'], ['reject', notSupported('monitor')]],
   [['SWAPDB', '0', '1'], ['reject', notSupported('swapdb')]],
-  [['CLUSTER', 'NODES'], ['reject', notSupported('cluster nodes')]]
+  [['CLUSTER', 'RESET'], ['reject', notSupported('cluster reset')]]
 ]
 
 const table = CommandTable.fromSnapshot()
