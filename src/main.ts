@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs'
-import type { ConnectionOptions, TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import { ControlPlane } from './cluster/control-plane.js'
 import { BlockingLinkPool } from './cluster/blocking-link-pool.js'
@@ -24,7 +22,9 @@ import { startOperations } from './server/operations.js'
 import { RespServer } from './server/resp-server.js'
 import { unauthenticatedExposure } from './server/exposure.js'
 import type { ReloadReport } from './server/file-reloader.js'
-import { clientTlsFiles, currentRequirepass, startFileReloader } from './server/reload-targets.js'
+import { currentRequirepass, startFileReloader } from './server/reload-targets.js'
+import { clientTls, clusterTls } from './server/tls-options.js'
+import { watchEvents } from './server/event-wiring.js'
 import type { SessionContext } from './session/session-context.js'
 import type { InfoSource } from './exec/info.js'
 import { SLOTGATE_VERSION } from './version.js'
@@ -87,7 +87,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       'internal error: the command failed alone (SLOTGATE_ERR_INTERNAL); logged once per command and stage')
   }
   const topology = new Topology()
-  const metrics = config.metricsEnabled ? new SlotgateMetrics() : null
+  const metrics = config.metricsEnabled ? new SlotgateMetrics({ perCommand: config.metricsPerCommand, perNode: config.metricsPerNode }) : null
   const dispatchOptions = {
     maxRedirects: config.maxRedirects,
     failoverDeadlineMs: config.failoverDeadlineMs > 0 ? config.failoverDeadlineMs : FALLBACK_DEADLINE_MS,
@@ -103,6 +103,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     password: config.clusterPassword,
     tls: backendTls
   }, dispatcher)
+  const events = watchEvents({ config, logger, topology, pool, metrics })
   const refresher = new TopologyRefresher(topology, control, {
     seeds: config.seeds,
     intervalMs: config.topologyRefreshIntervalMs,
@@ -110,6 +111,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   }, {
     onRefresh (trigger: RefreshTrigger, outcome, detail) {
       metrics?.refreshDone(trigger, outcome)
+      events.refreshed(trigger, outcome)
       const level = outcome === 'failed' ? 'warn' : outcome === 'updated' ? 'info' : 'debug'
       logger[level]({ trigger, outcome, detail, coveredSlots: topology.coveredSlots() }, 'topology refresh')
     }
@@ -205,7 +207,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     logger.warn({ bind: config.bind, port, clientAuth: 'none' }, 'clients beyond loopback can connect without authenticating: set requirepass, usersFile or tlsClientAuth, or bind to 127.0.0.1')
   }
   const reloader = startFileReloader(config, { server, auth: ctx.auth }, logger, metrics)
-  const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, server, failoverDeadlineMs: () => dispatchOptions.failoverDeadlineMs })
+  const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, dedicated, blocking, server, failoverDeadlineMs: () => dispatchOptions.failoverDeadlineMs })
 
   let stopped = false
   const ready = (async () => {
@@ -258,6 +260,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     async close () {
       stopped = true
       reloader.stop()
+      events.close()
       await ops.close()
       refresher.stop()
       // Clients first: a listening server's close() waits for every connection to end.
@@ -269,28 +272,6 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       pool.close()
       control.close()
     }
-  }
-}
-
-/** Client-facing TLS options from the config files, or undefined for plain TCP. */
-function clientTls (config: SlotgateConfig): TlsOptions | undefined {
-  const files = clientTlsFiles(config)
-  if (files === null) return undefined
-  return {
-    ...files,
-    requestCert: config.tlsClientAuth,
-    rejectUnauthorized: config.tlsClientAuth
-  }
-}
-
-/** TLS options towards the cluster's nodes, or undefined for plain TCP. */
-function clusterTls (config: SlotgateConfig): ConnectionOptions | undefined {
-  if (!config.clusterTls) return undefined
-  return {
-    ca: config.clusterTlsCaFile !== '' ? readFileSync(config.clusterTlsCaFile) : undefined,
-    cert: config.clusterTlsCertFile !== '' ? readFileSync(config.clusterTlsCertFile) : undefined,
-    key: config.clusterTlsKeyFile !== '' ? readFileSync(config.clusterTlsKeyFile) : undefined,
-    servername: config.clusterTlsServername !== '' ? config.clusterTlsServername : undefined
   }
 }
 

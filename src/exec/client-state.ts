@@ -1,4 +1,5 @@
 import type { User } from '../access/authenticator.js'
+import { clientEvents } from '../metrics/client-events.js'
 import type { ClientContext, ClientView, ExecContext } from './context.js'
 import type { ReplySink } from './queue-entry.js'
 import { Subscriptions } from './subscriptions.js'
@@ -71,9 +72,9 @@ export class ClientState implements ClientContext {
 
   /** Checks credentials and, when right, authenticates the connection as that user (AUTH, HELLO ... AUTH). */
   authenticate (username: string, password: Buffer): boolean {
-    if (!this.ctx.auth.required) return username === 'default' // like a nopass default user
-    const user = this.ctx.auth.verify(username, password)
-    if (user === null) return false
+    if (!this.ctx.auth.required && username === 'default') return true // like a nopass default user
+    const user = this.ctx.auth.required ? this.ctx.auth.verify(username, password) : null
+    if (user === null) { clientEvents.authFailed(username, this.view.remoteAddress); return false }
     this.user = user
     this.authenticated = true
     return true

@@ -60,7 +60,11 @@ async function exportedMetrics (): Promise<Set<string>> {
     topology: new Topology(),
     links: () => [],
     notReadyReason: () => null,
-    draining: () => false
+    draining: () => false,
+    backendInFlight: () => 0,
+    clientPending: () => 0,
+    dedicated: { count: 0, bounds: { max: 1 }, refused: { total: 0, perClient: 0 } },
+    blocking: { active: 0, idleCount: 0 }
   }, 'test')
   metrics.fileReloadDone('tls', 'failed')
   return new Set((await metrics.registry.getMetricsAsJSON()).map(m => m.name))
