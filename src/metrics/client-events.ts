@@ -31,11 +31,13 @@ export class ClientEvents {
   readonly denied = new Map<string, { command: string, reason: DenyReason, count: number }>()
   listener: ClientEventListener | null = null
 
+  /** AUTH or HELLO ... AUTH refused (`client`: the client's `host:port`). */
   authFailed (user: string, client: string): void {
     this.authFailures++
     this.listener?.authFailed(user, client)
   }
 
+  /** A command refused before it ran, by its table name. */
   commandDenied (command: string, reason: DenyReason, client: string): void {
     // Past the cap (a command table gone wild), new names count as `other`.
     const name = this.denied.size < MAX_DENIED_SERIES || this.denied.has(`${command} ${reason}`) ? command : 'other'
@@ -46,6 +48,7 @@ export class ClientEvents {
     this.listener?.commandDenied(command, reason, client)
   }
 
+  /** A client cut off with `backlogBytes` of replies unsent. */
   outputLimitDisconnect (limit: OutputLimitClass, client: string, backlogBytes: number): void {
     this.outputLimitDisconnects[limit]++
     this.listener?.outputLimitDisconnect(limit, client, backlogBytes)

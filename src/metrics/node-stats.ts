@@ -11,9 +11,9 @@ export interface NodeCounts {
 }
 
 /**
- * Failure counts per cluster node, fed by the link pool (as its LinkPoolObserver, which the
- * metrics declare nothing of: the methods match) and the dispatcher's replies. Nodes that
- * left the cluster are forgotten at scrape time, so the `node` label stays bounded.
+ * Failure counts per cluster node, fed by the link pool's observer (wired in
+ * server/event-wiring.ts) and by the dispatcher's replies (BackendStats). Nodes that left the
+ * cluster are forgotten at scrape time, so the `node` label stays bounded.
  */
 export class NodeStats {
   private readonly byNode = new Map<string, NodeCounts>()
@@ -28,13 +28,11 @@ export class NodeStats {
     return c
   }
 
-  /** @internal LinkPoolObserver */
+  /** A shared link to `node` that was up broke. */
   linkLost (node: string): void { this.of(node).linksLost++ }
-  /** @internal LinkPoolObserver */
+  /** A new shared link to `node` failed before its handshake finished. */
   connectFailed (node: string): void { this.of(node).connectFailures++ }
-  /** @internal LinkPoolObserver */
-  linkReconnected (): void {}
-  /** @internal LinkPoolObserver */
+  /** A link to `node` was closed for silence. */
   linkTimedOut (node: string): void { this.of(node).timeouts++ }
 
   /** Drops nodes not in `known`. */
