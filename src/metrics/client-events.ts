@@ -4,7 +4,7 @@ export type DenyReason = 'policy' | 'acl' | 'noauth'
 /** Which output limit cut a client off (Redis' client-output-buffer-limit classes). */
 export type OutputLimitClass = 'normal' | 'pubsub'
 
-/** Told about each client event as it happens (main.ts wires the event log). */
+/** Told about each client event as it happens (server/event-wiring.ts wires the event log). */
 export interface ClientEventListener {
   /** AUTH or HELLO ... AUTH with wrong credentials; `user` as given, never the password. */
   authFailed (user: string, client: string): void
