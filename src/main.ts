@@ -26,6 +26,7 @@ import { unauthenticatedExposure } from './server/exposure.js'
 import { checkBackendUser } from './server/backend-check.js'
 import type { ReloadReport } from './server/file-reloader.js'
 import { currentRequirepass, startFileReloader } from './server/reload-targets.js'
+import { watchEvents } from './server/event-wiring.js'
 import type { SessionContext } from './session/session-context.js'
 import type { InfoSource } from './exec/info/info-source.js'
 import { NodeStats } from './exec/info/node-stats.js'
@@ -93,7 +94,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
       'internal error: the command failed alone (SLOTGATE_ERR_INTERNAL); logged once per command and stage')
   }
   const topology = new Topology()
-  const metrics = config.metricsEnabled ? new SlotgateMetrics() : null
+  const metrics = config.metricsEnabled ? new SlotgateMetrics({ perCommand: config.metricsPerCommand, perNode: config.metricsPerNode }) : null
   const dispatchOptions = {
     maxRedirects: config.maxRedirects,
     failoverDeadlineMs: config.failoverDeadlineMs > 0 ? config.failoverDeadlineMs : FALLBACK_DEADLINE_MS,
@@ -109,6 +110,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     password: config.clusterPassword,
     tls: backendTls
   }, dispatcher)
+  const events = watchEvents({ config, logger, topology, pool, metrics })
   const refresher = new TopologyRefresher(topology, control, {
     seeds: config.seeds,
     intervalMs: config.topologyRefreshIntervalMs,
@@ -116,8 +118,9 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
   }, {
     onRefresh (trigger: RefreshTrigger, outcome, detail) {
       metrics?.refreshDone(trigger, outcome)
-      const level = outcome === 'failed' ? 'warn' : outcome === 'updated' ? 'info' : 'debug'
-      logger[level]({ trigger, outcome, detail, coveredSlots: topology.coveredSlots() }, 'topology refresh')
+      events.refreshed(trigger, outcome)
+      // What changed is logged once, as topology_changed (event-wiring.ts); this line is the detail.
+      logger[outcome === 'failed' ? 'warn' : 'debug']({ trigger, outcome, detail, coveredSlots: topology.coveredSlots() }, 'topology refresh')
     }
   })
   dispatcher.attach(pool, trigger => { refresher.request(trigger) })
@@ -221,7 +224,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     logger.warn({ bind: config.bind, port, clientAuth: 'none' }, 'clients beyond loopback can connect without authenticating: set requirepass, usersFile or tlsClientAuth, or bind to 127.0.0.1')
   }
   const reloader = startFileReloader(config, { server, auth: ctx.auth }, logger, metrics)
-  const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, server, failoverDeadlineMs: () => dispatchOptions.failoverDeadlineMs })
+  const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, dedicated, blocking, server, failoverDeadlineMs: () => dispatchOptions.failoverDeadlineMs })
 
   let stopped = false
   const ready = (async () => {
@@ -275,6 +278,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     async close () {
       stopped = true
       reloader.stop()
+      events.close()
       await ops.close()
       refresher.stop()
       // Clients first: a listening server's close() waits for every connection to end.

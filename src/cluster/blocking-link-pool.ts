@@ -20,6 +20,13 @@ export class BlockingLinkPool implements DedicatedLinkOwner {
   /** Connections in use by blocked clients now. */
   get active (): number { return this.inUse }
 
+  /** Connections kept for the next blocked client (some may have closed since, and go when next found). */
+  get idleCount (): number {
+    let n = 0
+    for (const list of this.idle.values()) n += list.length
+    return n
+  }
+
   /**
    * A connection to `node`, or null when the dedicated connections' total is reached. Each
    * learns its client id at handshake, so a wait on it can be ended with CLIENT UNBLOCK.

@@ -18,7 +18,22 @@ export interface PoolOptions {
 }
 
 /** Counts a node's recent failures so reconnects back off instead of hammering it. */
-interface NodeHealth { failures: number; retryAt: number; lastError: string }
+interface NodeHealth { failures: number; retryAt: number; lastError: string; since: number }
+
+/**
+ * What happens to the pool's links, for the event log and the per-node metrics (main.ts
+ * wires it; the cluster layer knows no logger).
+ */
+export interface LinkPoolObserver {
+  /** A shared link that had come up broke; the next one waits `retryInMs`. */
+  linkLost (node: NodeAddress, reason: string, upForMs: number, retryInMs: number): void
+  /** A new shared link failed before its handshake finished (refused, timed out, AUTH refused), the `failures`th in a row. */
+  connectFailed (node: NodeAddress, reason: string, failures: number, retryInMs: number): void
+  /** A shared link came up after `failures` failures, `downForMs` after the first. */
+  linkReconnected (node: NodeAddress, failures: number, downForMs: number): void
+  /** A link (shared or dedicated) is closed because its node did not answer in time. */
+  linkTimedOut (node: NodeAddress): void
+}
 
 /**
  * The links to every node, one per (node, protocol, role). Creates links on first use,
@@ -44,6 +59,10 @@ export class LinkPool {
    * times the shared link out, and every link to it goes.
    */
   probe: (node: NodeAddress) => void = () => {}
+  /** Told about links lost, failing to connect, back, timed out; null: nobody listens. */
+  observer: LinkPoolObserver | null = null
+  /** Set by close(): links closed by shutdown are not failures. */
+  private closing = false
 
   constructor (private readonly options: PoolOptions, private readonly listener: LinkListener) {
     if (options.commandTimeoutMs > 0) {
@@ -88,7 +107,10 @@ export class LinkPool {
 
   /** Records that a link to `node` came up: its backoff is reset. */
   markUp (node: NodeAddress): void {
+    const h = this.health.get(node)
+    if (h === undefined) return
     this.health.delete(node)
+    this.observer?.linkReconnected(node, h.failures, performance.now() - h.since)
   }
 
   /** Why the last link to `node` failed, while it is failing. */
@@ -105,11 +127,17 @@ export class LinkPool {
     }
     const min = this.options.minBackoffMs ?? 100
     const max = this.options.maxBackoffMs ?? 1000
-    const h = this.health.get(link.address) ?? { failures: 0, retryAt: 0, lastError: '' }
+    const now = performance.now()
+    const h = this.health.get(link.address) ?? { failures: 0, retryAt: 0, lastError: '', since: now }
     h.failures++
     h.lastError = reason
-    h.retryAt = performance.now() + Math.min(max, min * 2 ** (h.failures - 1))
+    const delay = Math.min(max, min * 2 ** (h.failures - 1))
+    h.retryAt = now + delay
     this.health.set(link.address, h)
+    // A retired link (its node left) or shutdown is no failure to report.
+    if (this.observer === null || this.closing || link.retiring) return
+    if (link.upAt > 0) this.observer.linkLost(link.address, reason, now - link.upAt, delay)
+    else this.observer.connectFailed(link.address, reason, h.failures, delay)
   }
 
   /**
@@ -149,8 +177,17 @@ export class LinkPool {
     return this.dedicated.size
   }
 
+  /** Requests sent (or queued to be sent this turn) and not yet answered, over every link, shared and dedicated. */
+  inFlight (): number {
+    let n = 0
+    for (const link of this.all()) n += link.pendingCount
+    for (const link of this.dedicated) n += link.pendingCount
+    return n
+  }
+
   /** Closes every link. */
   close (): void {
+    this.closing = true
     if (this.timeoutTimer !== null) clearInterval(this.timeoutTimer)
     for (const link of this.all()) link.close('slotgate is shutting down')
     for (const map of this.links) map.clear()
@@ -171,6 +208,7 @@ export class LinkPool {
     for (const link of links) {
       if (!silent.has(link.address) || link.closed) continue
       link.timedOut = true
+      this.observer?.linkTimedOut(link.address)
       link.close(`no reply from the node within ${this.options.commandTimeoutMs} ms`)
     }
     this.probeDedicatedOnly(now)

@@ -223,6 +223,9 @@ export class NodeLink implements Flushable, ReplySink {
   /** Set when the link was closed because its node stopped answering (not a clean loss). */
   timedOut = false
 
+  /** performance.now() when the handshake finished; 0 while it never did. */
+  upAt = 0
+
   /** Closes the link and hands every pending request back to the listener. */
   close (reason: string): void {
     if (this.state === 'closed') return
@@ -273,6 +276,7 @@ export class NodeLink implements Flushable, ReplySink {
     if (this.connectTimer !== null) clearTimeout(this.connectTimer)
     this.connectTimer = null
     this.state = 'ready'
+    this.upAt = performance.now()
     this.listener.onLinkUp(this)
     if (this.outbox.length > 0) tickBatcher.mark(this)
   }

@@ -122,7 +122,7 @@ export class RequestDispatcher implements LinkListener {
 
   /** @internal LinkListener: a reply, for a request on any connection, shared or dedicated. */
   onLinkReply (link: NodeLink, req: BackendRequest, reply: Buffer): void {
-    if (this.observer !== null) this.observer.backendReply(link.address, req.sentAt, link.readAt)
+    if (this.observer !== null) this.observer.backendReply(link.address, req.sentAt, link.readAt, reply)
     const signal = reply[0] === 0x2d
       ? (req.replyCount > 1 ? blockSignal(req.replies as Buffer[], link.address) : parseClusterSignal(reply, link.address))
       : null

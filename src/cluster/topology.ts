@@ -1,6 +1,7 @@
 import { SLOT_COUNT } from './key-slot.js'
 import type { NodeAddress } from './node-address.js'
 import type { ClusterView } from './cluster-view.js'
+import type { TopologySnapshot } from './topology-diff.js'
 
 /** A master and its replicas: what serves a range of slots. */
 export interface Shard {
@@ -75,6 +76,15 @@ export class Topology {
   /** The shards of the last applied view. */
   allShards (): readonly Shard[] {
     return this.shards
+  }
+
+  /** The map as plain values, for a diff with a later one (see topology-diff.ts). */
+  snapshot (): TopologySnapshot {
+    return {
+      epoch: this.epochValue,
+      owners: Array.from(this.slots, s => s?.master),
+      shards: this.shards.map(s => ({ master: s.master, replicas: [...s.replicas], masterFailing: s.masterFailing }))
+    }
   }
 
   /** Number of slots with a known owner. */

@@ -81,6 +81,8 @@ export interface SlotgateConfig {
   metricsEnabled: boolean;
   metricsPort: number;
   metricsBind: string;
+  metricsPerCommand: boolean;
+  metricsPerNode: boolean;
   /** A process count, or `auto` for one per CPU (`os.availableParallelism()`). */
   workers: number | 'auto';
   drainGraceMs: number;

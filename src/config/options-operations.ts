@@ -45,6 +45,20 @@ export const OPERATIONS_OPTIONS = {
     env: 'SLOTGATE_METRICS_BIND',
     arg: 'metrics-bind',
   },
+  metricsPerCommand: {
+    doc: 'Keep the `command` label of slotgate_commands_total, slotgate_command_duration_seconds and slotgate_commands_denied_total (one series per command name, a few hundred at most). false: those series are summed over every command, for fleets where the series count matters more.',
+    format: FORMAT.boolean,
+    default: true,
+    env: 'SLOTGATE_METRICS_PER_COMMAND',
+    arg: 'metrics-per-command',
+  },
+  metricsPerNode: {
+    doc: 'Keep the `node` label of the backend metrics (links, latency, error replies, timeouts, connect failures, lost links: one series per cluster node). false: those series are summed over every node, for large clusters behind many slotgates.',
+    format: FORMAT.boolean,
+    default: true,
+    env: 'SLOTGATE_METRICS_PER_NODE',
+    arg: 'metrics-per-node',
+  },
   workers: {
     doc: 'Processes serving clients on the same port (node:cluster); auto: one per CPU. Each worker has its own links to the cluster, so links per node = workers × linksPerNode.',
     format: FORMAT.intOrAuto,

@@ -1,4 +1,5 @@
 import type { User } from '../access/authenticator.js'
+import { clientEvents } from '../metrics/client-events.js'
 import type { ClientView, UnblockMode } from './client-view.js'
 import type { BlockedCommand, ClientContext, ExecContext } from './context.js'
 import type { ReplySink } from './queue-entry.js'
@@ -107,14 +108,13 @@ export class ClientState implements ClientContext {
 
   /** Checks credentials and, when right, authenticates the connection as that user (AUTH, HELLO ... AUTH). */
   authenticate (username: string, password: Buffer): boolean {
-    if (!this.ctx.auth.required) {
+    if (!this.ctx.auth.required && username === 'default') {
       // Like a nopass default user; it also leaves a cluster user taken on before.
-      if (username !== 'default') return false
       this.user = null
       return true
     }
-    const user = this.ctx.auth.verify(username, password)
-    if (user === null) return false
+    const user = this.ctx.auth.required ? this.ctx.auth.verify(username, password) : null
+    if (user === null) { clientEvents.authFailed(username, this.view.remoteAddress); return false }
     this.user = user
     this.authenticated = true
     return true

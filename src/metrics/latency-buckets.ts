@@ -33,3 +33,14 @@ export class LatencyBuckets {
     this.count++
   }
 }
+
+/** The sum of several histograms' states (a series whose label is dropped). */
+export function sumBuckets (all: Iterable<LatencyBuckets>): LatencyBuckets {
+  const total = new LatencyBuckets()
+  for (const b of all) {
+    for (let i = 0; i < total.counts.length; i++) total.counts[i] += b.counts[i]
+    total.sumMs += b.sumMs
+    total.count += b.count
+  }
+  return total
+}

@@ -5,9 +5,14 @@
  * at scrape time. Names follow Prometheus' rules: `slotgate_` prefix, base units (seconds,
  * bytes) in the name, `_total` on counters.
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry, type Aggregator } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import { BackendStats } from './backend-stats.js'
 import { BucketedHistogram } from './bucketed-histogram.js'
+import { registerCapacityMetrics, type CapacitySources } from './capacity-metrics.js'
+import { registerFaultMetrics } from './fault-metrics.js'
+import { sumBuckets } from './latency-buckets.js'
+import { MetricKit } from './metric-kit.js'
+import { NodeStats } from './node-stats.js'
 import { COMMAND_RESULTS, CommandStats } from './command-stats.js'
 import { FailoverCounter } from './failover-counter.js'
 import { traffic } from './traffic.js'
@@ -44,7 +49,7 @@ export interface DispatchCounters {
 }
 
 /** What the metrics read at scrape time. */
-export interface MetricSources {
+export interface MetricSources extends CapacitySources {
   readonly server: { readonly clientCount: number, readonly accepted: number, readonly rejected: number }
   readonly dispatcher: { readonly stats: DispatchCounters, readonly waitingCount: number }
   readonly topology: {
@@ -60,6 +65,14 @@ export interface MetricSources {
 
 type RefreshOutcome = 'updated' | 'unchanged' | 'failed'
 
+/** Which labels large fleets may drop (config metricsPerCommand, metricsPerNode). */
+export interface MetricsOptions {
+  /** Keep the `command` label; false: one series for all commands. */
+  perCommand: boolean
+  /** Keep the `node` label; false: one series for all nodes. */
+  perNode: boolean
+}
+
 /**
  * slotgate's metrics: the hot-path stats objects, the counters of rare events, and the
  * prom-client registry that exports them all (plus Node's default process metrics).
@@ -68,8 +81,10 @@ export class SlotgateMetrics {
   readonly registry = new Registry()
   /** Fed by sessions (CommandObserver). */
   readonly commands = new CommandStats()
+  /** Failures per node: fed by the link pool (LinkPoolObserver) and the dispatcher's replies. */
+  readonly nodes = new NodeStats()
   /** Fed by the dispatcher (BackendObserver). */
-  readonly backends = new BackendStats()
+  readonly backends = new BackendStats(this.nodes)
   readonly failovers = new FailoverCounter()
   /** Client protocol errors (each closes its connection). */
   protocolErrors = 0
@@ -77,6 +92,8 @@ export class SlotgateMetrics {
   unauthenticatedListener: () => boolean = () => false
   private readonly refreshes = new Map<string, { trigger: string, outcome: RefreshOutcome, count: number }>()
   private readonly reloads = new Map<string, { file: string, outcome: string, count: number }>()
+
+  constructor (private readonly options: MetricsOptions = { perCommand: true, perNode: true }) {}
 
   /** Records a reload of watched files (`tls`, `users`; `reloaded` or `failed`). */
   fileReloadDone (file: string, outcome: 'reloaded' | 'failed'): void {
@@ -98,13 +115,10 @@ export class SlotgateMetrics {
   register (sources: MetricSources, version: string): void {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry })
+    const kit = new MetricKit(registers, new Set([...this.options.perCommand ? [] : ['command'], ...this.options.perNode ? [] : ['node']]))
     // Workers' values are summed by default (AggregatorRegistry); gauges say otherwise.
-    const counter = (name: string, help: string, read: () => number, aggregator: Aggregator = 'sum'): void => {
-      new Counter({ name, help, registers, aggregator, collect () { this.reset(); this.inc(read()) } })
-    }
-    const gauge = (name: string, help: string, aggregator: Aggregator, read: () => number): void => {
-      new Gauge({ name, help, registers, aggregator, collect () { this.set(read()) } })
-    }
+    const counter = kit.counter.bind(kit)
+    const gauge = kit.gauge.bind(kit)
     const { stats } = sources.dispatcher
 
     new Gauge({ name: 'slotgate_build_info', help: 'Always 1; the version label says which slotgate runs.', labelNames: ['version'], registers, aggregator: 'max', collect () { this.set({ version }, 1) } })
@@ -156,24 +170,17 @@ export class SlotgateMetrics {
     counter('slotgate_client_sent_bytes_total', 'Bytes written to clients.', () => traffic.clientSentBytes)
 
     const commands = this.commands
-    new Counter({
-      name: 'slotgate_commands_total',
-      help: 'Client commands answered, by command (the command table\'s name; "unknown" for unknown ones) and result (ok, error, redirected, retried).',
-      labelNames: ['command', 'result'],
-      registers,
-      collect () {
-        this.reset()
-        for (const stat of commands.all()) {
-          for (let r = 0; r < COMMAND_RESULTS.length; r++) this.inc({ command: stat.name, result: COMMAND_RESULTS[r] }, stat.results[r])
-        }
-      }
-    })
+    kit.labelledCounter('slotgate_commands_total', 'Client commands answered, by command (the command table\'s name; "unknown" for unknown ones) and result (ok, error, redirected, retried).', ['command', 'result'],
+      function * () { for (const stat of commands.all()) for (let r = 0; r < COMMAND_RESULTS.length; r++) yield [{ command: stat.name, result: COMMAND_RESULTS[r] }, stat.results[r]] })
+    const perCommand = kit.keeps('command')
     new BucketedHistogram({
       name: 'slotgate_command_duration_seconds',
-      help: 'Time from reading a client command to writing its reply, by command.',
-      labelNames: ['command'],
+      help: `Time from reading a client command to writing its reply${perCommand ? ', by command' : ''}.`,
+      labelNames: perCommand ? ['command'] : [],
       registers,
-      source: () => [...commands.all()].map(s => ({ labels: { command: s.name }, buckets: s.latency }))
+      source: () => perCommand
+        ? [...commands.all()].map(s => ({ labels: { command: s.name }, buckets: s.latency }))
+        : [{ labels: {}, buckets: sumBuckets([...commands.all()].map(s => s.latency)) }]
     })
 
     new Counter({
@@ -217,25 +224,24 @@ export class SlotgateMetrics {
     gauge('slotgate_slots_covered', 'Hash slots with a known master (16384 when the whole keyspace is served).', 'min', () => sources.topology.coveredSlots())
     gauge('slotgate_cluster_masters', 'Masters serving slots, per the current slot map.', 'max', () => sources.topology.masters().length)
 
-    new Gauge({
-      name: 'slotgate_backend_links',
-      help: 'Shared connections to cluster nodes, by node, role (master, replica) and state (up, connecting, backoff).',
-      labelNames: ['node', 'role', 'state'],
-      registers,
-      collect () { this.reset(); for (const l of sources.links()) this.inc({ node: l.node, role: l.role, state: l.state }) }
-    })
+    kit.labelledGauge('slotgate_backend_links', 'Shared connections to cluster nodes, by node, role (master, replica) and state (up, connecting, backoff).', ['node', 'role', 'state'], 'sum',
+      function * () { for (const l of sources.links()) yield [{ node: l.node, role: l.role, state: l.state }, 1] })
     const backends = this.backends
+    const perNode = kit.keeps('node')
     new BucketedHistogram({
       name: 'slotgate_backend_request_duration_seconds',
-      help: 'Time from writing a request to a node to reading its reply, by node.',
-      labelNames: ['node'],
+      help: `Time from writing a request to a node to reading its reply${perNode ? ', by node' : ''}.`,
+      labelNames: perNode ? ['node'] : [],
       registers,
       source: () => {
         backends.retain(new Set(sources.topology.nodes()))
-        return [...backends.entries()].map(([node, buckets]) => ({ labels: { node }, buckets }))
+        const all = [...backends.entries()]
+        return perNode ? all.map(([node, buckets]) => ({ labels: { node }, buckets })) : [{ labels: {}, buckets: sumBuckets(all.map(([, b]) => b)) }]
       }
     })
     counter('slotgate_backend_received_bytes_total', 'Bytes read from cluster nodes.', () => traffic.backendReceivedBytes)
     counter('slotgate_backend_sent_bytes_total', 'Bytes written to cluster nodes.', () => traffic.backendSentBytes)
+    registerFaultMetrics(kit, this.nodes, () => sources.topology.nodes())
+    registerCapacityMetrics(kit, sources)
   }
 }

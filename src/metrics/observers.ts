@@ -28,9 +28,10 @@ export interface CommandObserver {
 export interface BackendObserver {
   /**
    * `sentAt`: performance.now() when the request was written (NodeLink.flush); `receivedAt`:
-   * when the socket read holding its reply began (read once per chunk, not per reply).
+   * when the socket read holding its reply began (read once per chunk, not per reply);
+   * `reply`: the reply itself (read, not kept: error replies are counted per node).
    */
-  backendReply (node: string, sentAt: number, receivedAt: number): void
+  backendReply (node: string, sentAt: number, receivedAt: number, reply: Buffer): void
 }
 
 /** One observer telling two (INFO's node stats and the metrics). */

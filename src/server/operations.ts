@@ -1,6 +1,8 @@
 import cluster from 'node:cluster'
 import type { Logger } from 'pino'
 import { AggregatorRegistry } from 'prom-client'
+import type { BlockingLinkPool } from '../cluster/blocking-link-pool.js'
+import type { DedicatedLinks } from '../cluster/dedicated-links.js'
 import type { LinkPool } from '../cluster/link-pool.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
@@ -8,8 +10,15 @@ import type { SlotgateConfig } from '../config/schema.js'
 import type { LinkSample, SlotgateMetrics } from '../metrics/metrics.js'
 import { Readiness } from './readiness.js'
 import { SLOTGATE_VERSION } from '../version.js'
-import { drainClients, type DrainableServer, type DrainOutcome } from './drain.js'
+import { drainClients, type DrainableServer, type DrainableSession, type DrainOutcome } from './drain.js'
 import { HttpServer } from './http-server.js'
+
+/** The RESP listener, as the metrics and the drain see it. */
+export interface OperatedServer extends DrainableServer {
+  readonly accepted: number
+  readonly rejected: number
+  sessions (): Iterable<DrainableSession & { readonly pendingReplies: number }>
+}
 
 /** What the operator-facing side needs from a running slotgate. */
 export interface OperationsDeps {
@@ -22,7 +31,9 @@ export interface OperationsDeps {
   topology: Topology
   pool: LinkPool
   dispatcher: RequestDispatcher
-  server: DrainableServer & { readonly accepted: number, readonly rejected: number }
+  dedicated: DedicatedLinks
+  blocking: BlockingLinkPool
+  server: OperatedServer
 }
 
 /** Probes, metrics endpoint and drain of one serving process. */
@@ -59,7 +70,11 @@ export async function startOperations (deps: OperationsDeps): Promise<Operations
     topology,
     links: () => linkSamples(pool, topology),
     notReadyReason: reason,
-    draining: () => draining
+    draining: () => draining,
+    backendInFlight: () => pool.inFlight(),
+    clientPending: () => { let n = 0; for (const s of deps.server.sessions()) n += s.pendingReplies; return n },
+    dedicated: deps.dedicated,
+    blocking: deps.blocking
   }, SLOTGATE_VERSION)
 
   let http: HttpServer | null = null

@@ -2,6 +2,8 @@ import cluster from 'node:cluster'
 import type { Logger } from 'pino'
 import { AggregatorRegistry } from 'prom-client'
 import type { SlotgateConfig } from '../config/schema.js'
+import { SLOTGATE_VERSION } from '../version.js'
+import { EventLog } from './event-log.js'
 import { HttpServer } from './http-server.js'
 import { onStopSignals } from './stop-signals.js'
 import { WorkerSupervisor } from './worker-supervisor.js'
@@ -12,6 +14,8 @@ import { WorkerSupervisor } from './worker-supervisor.js'
  * SIGTERM/SIGINT drains the workers and exits 0; a second signal kills them and exits 1.
  */
 export async function runPrimary (config: SlotgateConfig, logger: Logger, workers: number): Promise<void> {
+  // Logged here once rather than by each worker (see event-wiring.ts).
+  new EventLog(logger).configEffective(config, SLOTGATE_VERSION)
   const supervisor = new WorkerSupervisor(workers, logger)
   let http: HttpServer | null = null
   if (config.metricsEnabled) {

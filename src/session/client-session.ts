@@ -1,9 +1,9 @@
 import type net from 'node:net'
-import { accessError } from '../access/access-check.js'
 import { routeCommand } from '../commands/router.js'
 import { ClientState } from '../exec/client-state.js'
 import { execute, needsFence } from '../exec/execute.js'
 import { LocalReply, type QueueEntry, type ReplySink } from '../exec/queue-entry.js'
+import { clientEvents } from '../metrics/client-events.js'
 import { internalErrors } from '../metrics/internal-errors.js'
 import type { ObservedCommand } from '../metrics/observers.js'
 import { traffic } from '../metrics/traffic.js'
@@ -12,6 +12,7 @@ import { RequestParser, type RequestSink } from '../resp/request-parser.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { RingQueue } from '../util/ring-queue.js'
 import { tickBatcher, type Flushable } from '../util/tick-batcher.js'
+import { refusal } from './access-gate.js'
 import { OrderingFence, type FenceHost, type ParkedCommand } from './ordering-fence.js'
 import { OutputLimit } from './output-limit.js'
 import { SessionView, type SessionFacts } from './session-view.js'
@@ -127,14 +128,8 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, Session
     if (spec !== undefined) {
       client.lastCommand = spec.name
       // After lookup and arity, as on a node: authentication, then ACL rules, then slots.
-      if (!client.authenticated || client.user?.rules != null) {
-        const denied = accessError(client.authenticated, client.user, spec, args)
-        if (denied !== null) {
-          if (client.transaction.active) this.push(client.transaction.queue(null, [], denied))
-          else this.push(new LocalReply(errorReply(denied)))
-          return
-        }
-      }
+      const refused = refusal(client, plan, spec, args, this.ctx.policy, this.remoteAddress)
+      if (refused !== null) { this.push(refused); return }
     }
     execute(plan, args, wire, client)
   }
@@ -250,8 +245,9 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, Session
     }
     // A client that reads slower than its replies arrive is cut off at its output limit, as
     // Redis does (client-output-buffer-limit): its backlog must not grow our memory.
-    const limit = this.client.subscriptions.count > 0 ? this.ctx.outputLimits.pubsub : this.ctx.outputLimits.normal
-    if (this.outputLimit.exceeded(limit, this.socket.writableLength)) {
+    const limit = this.client.subscriptions.count > 0 ? 'pubsub' : 'normal'
+    if (this.outputLimit.exceeded(this.ctx.outputLimits[limit], this.socket.writableLength)) {
+      clientEvents.outputLimitDisconnect(limit, this.remoteAddress, this.socket.writableLength)
       this.close()
       return
     }

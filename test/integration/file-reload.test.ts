@@ -180,7 +180,9 @@ t.test('the CLI: SIGHUP reloads; an open listener without auth is warned about a
   const metrics = await scrape(cli.httpPort)
   t.equal(metrics.sum('slotgate_file_reloads_total', { file: 'users', outcome: 'reloaded' }), 1)
   t.equal(metrics.sum('slotgate_unauthenticated_listener'), 0, 'loopback and auth: nothing to warn about')
-  t.notOk(cli.logs().some(l => l.level === 'warn'), 'no warning')
+  // The AUTH refused before the reload is an event of its own (auth_failed, at warn).
+  t.ok(cli.logs().some(l => l.event === 'auth_failed' && l.user === 'alice'), 'the refused AUTH logged')
+  t.notOk(cli.logs().some(l => l.level === 'warn' && l.event !== 'auth_failed'), 'no other warning')
 
   // Bound to every address with no client auth: a warning at start and the gauge at 1.
   // (Only loopback is ever connected to.)

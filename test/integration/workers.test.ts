@@ -19,6 +19,7 @@ t.test('two workers share the port; the primary sums their metrics and drains th
   const workerPids = cli.logs().filter(l => l.msg === 'slotgate listening').map(l => l.pid as number)
   t.equal(workerPids.length, 2, 'two workers started')
   t.notOk(workerPids.includes(cli.child.pid as number), 'the primary serves no clients itself')
+  t.same(cli.logs().filter(l => l.event === 'config_effective').map(l => l.pid), [cli.child.pid], 'the effective configuration logged once, by the primary')
 
   // Connections are spread over the workers (node:cluster round-robin): INFO tells which one.
   const clients = Array.from({ length: 8 }, () => new Redis({ port: cli.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 }))

@@ -82,6 +82,8 @@ t.test('defaults', async (t) => {
     metricsEnabled: true,
     metricsPort: 9190,
     metricsBind: '127.0.0.1',
+    metricsPerCommand: true,
+    metricsPerNode: true,
     workers: 1,
     drainGraceMs: 10000,
     logLevel: 'info',

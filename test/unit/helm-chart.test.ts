@@ -60,7 +60,11 @@ async function exportedMetrics (): Promise<Set<string>> {
     topology: new Topology(),
     links: () => [],
     notReadyReason: () => null,
-    draining: () => false
+    draining: () => false,
+    backendInFlight: () => 0,
+    clientPending: () => 0,
+    dedicated: { count: 0, bounds: { max: 1 }, refused: { total: 0, perClient: 0 } },
+    blocking: { active: 0, idleCount: 0 }
   }, 'test')
   metrics.fileReloadDone('tls', 'failed')
   return new Set((await metrics.registry.getMetricsAsJSON()).map(m => m.name))
@@ -215,7 +219,7 @@ function defineTests (): void {
   t.test('alerts: every metric they use is exported; alerts can be left out or added', async t => {
     const [rule] = byKind(ok(t, renderChart(CHART, [{ metrics: { prometheusRule: { enabled: true } } }])), 'PrometheusRule')
     const rules = rule.spec.groups[0].rules as Obj[]
-    t.same(rules.map(r => r.alert), ['SlotgateNotReady', 'SlotgateFailover', 'SlotgateOutcomeUnknownWrites', 'SlotgateUnauthenticatedListener', 'SlotgateFileReloadFailed'])
+    t.same(rules.map(r => r.alert), ['SlotgateNotReady', 'SlotgateFailover', 'SlotgateOutcomeUnknownWrites', 'SlotgateUnauthenticatedListener', 'SlotgateFileReloadFailed', 'SlotgateCommandsDenied', 'SlotgateOutputLimitDisconnects'])
     const exported = await exportedMetrics()
     for (const r of rules) {
       const used = [...(r.expr as string).matchAll(/\bslotgate_[a-z0-9_]+/g)].map(m => m[0])
@@ -228,7 +232,7 @@ function defineTests (): void {
     t.match(rules[0], { for: '5m', expr: 'max by (namespace, pod) (slotgate_ready{namespace="apps"}) == 0' })
     t.match(rules[0].annotations.summary, /\{\{ \$labels\.pod \}\}/, 'Prometheus templates pass through untouched')
     const [trimmed] = byKind(ok(t, renderChart(CHART, [{ mode: 'sidecar', metrics: { prometheusRule: { enabled: true, disabled: ['SlotgateFailover'], extraRules: [{ alert: 'MyAppSlow', expr: 'up == 0' }] } } }])), 'PrometheusRule')
-    t.same((trimmed.spec.groups[0].rules as Obj[]).map(r => r.alert), ['SlotgateNotReady', 'SlotgateOutcomeUnknownWrites', 'SlotgateUnauthenticatedListener', 'SlotgateFileReloadFailed', 'MyAppSlow'], 'in sidecar mode too; disabled left out, extra rules appended')
+    t.same((trimmed.spec.groups[0].rules as Obj[]).map(r => r.alert), ['SlotgateNotReady', 'SlotgateOutcomeUnknownWrites', 'SlotgateUnauthenticatedListener', 'SlotgateFileReloadFailed', 'SlotgateCommandsDenied', 'SlotgateOutputLimitDisconnects', 'MyAppSlow'], 'in sidecar mode too; disabled left out, extra rules appended')
   })
 
   t.test('sidecar mode: the chart renders only what the sidecars share', async t => {
@@ -372,7 +376,11 @@ function defineTests (): void {
       for (const target of p.targets as Obj[]) for (const [name] of (target.expr as string).matchAll(/\b(slotgate|process|nodejs)_[a-z0-9_]+/g)) used.add(name)
     }
     for (const name of used) t.ok(exported.has(name.replace(/_(bucket|sum|count)$/, '')), `${name} is exported`)
-    for (const name of ['slotgate_commands_total', 'slotgate_command_duration_seconds_bucket', 'slotgate_redirects_total', 'slotgate_topology_refreshes_total', 'slotgate_backend_links', 'slotgate_client_connections']) {
+    const shown = ['slotgate_commands_total', 'slotgate_command_duration_seconds_bucket', 'slotgate_redirects_total', 'slotgate_topology_refreshes_total', 'slotgate_backend_links', 'slotgate_client_connections',
+      'slotgate_backend_requests_in_flight', 'slotgate_client_requests_pending', 'slotgate_dedicated_connections', 'slotgate_dedicated_connections_limit', 'slotgate_dedicated_connections_refused_total', 'slotgate_blocking_connections',
+      'slotgate_backend_timeouts_total', 'slotgate_backend_connect_failures_total', 'slotgate_backend_links_lost_total', 'slotgate_backend_error_replies_total',
+      'slotgate_commands_denied_total', 'slotgate_auth_failures_total', 'slotgate_client_output_limit_disconnects_total']
+    for (const name of shown) {
       t.ok(used.has(name), `the dashboard shows ${name}`)
     }
   })
