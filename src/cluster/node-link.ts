@@ -1,5 +1,6 @@
 import net from 'node:net'
-import tls from 'node:tls'
+import type tls from 'node:tls'
+import { nodeTls } from '../util/lazy-builtins.js'
 import type { BackendRequest } from './backend-request.js'
 import type { NodeAddress } from './node-address.js'
 import { parseNodeAddress } from './node-address.js'
@@ -82,7 +83,7 @@ export class NodeLink implements Flushable, ReplySink {
   ) {
     const target = parseNodeAddress(address)
     this.socket = options.tls !== undefined && target !== null
-      ? tls.connect({ servername: net.isIP(target.host) === 0 ? target.host : undefined, ...options.tls, host: target.host, port: target.port })
+      ? nodeTls().connect({ servername: net.isIP(target.host) === 0 ? target.host : undefined, ...options.tls, host: target.host, port: target.port })
       : new net.Socket()
     this.socket.setNoDelay(true) // essential: without it pipelined throughput collapses (Nagle + delayed ACK)
     this.socket.setKeepAlive(true, 10_000)

@@ -1,12 +1,6 @@
-import { createRequire } from 'node:module'
 import type http from 'node:http'
+import { nodeHttp } from '../util/lazy-builtins.js'
 import { listenOn } from './listen.js'
-
-// Loaded through require on purpose: on Node 22+ an ESM import of node:http builds the module's
-// namespace, whose lazy getters (WebSocket, MessageEvent ...) load undici: about 13 MB of RSS on
-// Node 24 for code slotgate never runs (measured: an empty process 42 MB, +ESM node:http 58 MB,
-// +require('node:http') 45 MB).
-const { createServer } = createRequire(import.meta.url)('node:http') as typeof http
 
 /** Where the HTTP endpoints listen. */
 export interface HttpServerOptions {
@@ -32,7 +26,7 @@ export class HttpServer {
   private readonly server: http.Server
 
   constructor (private readonly options: HttpServerOptions, private readonly endpoints: HttpEndpoints) {
-    this.server = createServer((req, res) => { this.handle(req, res) })
+    this.server = nodeHttp().createServer((req, res) => { this.handle(req, res) })
   }
 
   /** Starts listening; resolves with the bound port. */

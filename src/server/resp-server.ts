@@ -1,5 +1,6 @@
 import net from 'node:net'
-import tls from 'node:tls'
+import type tls from 'node:tls'
+import { nodeTls } from '../util/lazy-builtins.js'
 import { errorReply } from '../resp/encode.js'
 import { ReplyStrings } from '../resp/reply-strings.js'
 import { ClientSession } from '../session/client-session.js'
@@ -36,7 +37,7 @@ export class RespServer {
 
   constructor (private readonly options: RespServerOptions, private readonly ctx: SessionContext) {
     this.server = options.tls !== undefined
-      ? tls.createServer(options.tls, socket => { this.onConnection(socket) })
+      ? nodeTls().createServer(options.tls, socket => { this.onConnection(socket) })
       : net.createServer(socket => { this.onConnection(socket) })
     if (options.tls !== undefined) {
       // A failed handshake concerns that client only.
@@ -54,7 +55,7 @@ export class RespServer {
    * together (e.g. a key that does not match the certificate).
    */
   reloadTls (files: Pick<tls.SecureContextOptions, 'cert' | 'key' | 'ca'>): void {
-    if (!(this.server instanceof tls.Server)) throw new Error('the client listener does not speak TLS')
+    if (this.options.tls === undefined || !(this.server instanceof nodeTls().Server)) throw new Error('the client listener does not speak TLS')
     this.server.setSecureContext({ ...this.options.tls, ...files })
   }
 
