@@ -1,5 +1,6 @@
 import { arrayReply, errorReply, integerReply, OK } from '../resp/encode.js'
 import { errorText, isErrorReply, readElements, readInteger } from '../resp/decode-reply.js'
+import { ReplyStrings } from '../resp/reply-strings.js'
 
 /**
  * How the parts of a split or broadcast command become one reply, as one node would have
@@ -35,7 +36,7 @@ export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyC
     // Every part refused alike (bad arguments, checked before anything ran): that is the
     // error one node would give, so it goes on unchanged.
     if (parts.every(p => p.reply.equals(failed.reply))) return failed.reply
-    return errorReply(`${errorText(failed.reply)} (slotgate: in the part for ${partLabel(failed)}, ${parts.length} parts)`)
+    return errorReply(ReplyStrings.partFailed(errorText(failed.reply), partLabel(failed), parts.length))
   }
   switch (kind) {
     case 'sum': {
@@ -125,5 +126,5 @@ export function mergeReplies (kind: MergeKind, parts: readonly PartReply[], keyC
 }
 
 function unexpected (p: PartReply): Buffer {
-  return errorReply(`ERR slotgate: unexpected reply from ${partLabel(p)}: ${p.reply.subarray(0, 64).toString('latin1').replace(/\r\n/g, ' ')}`)
+  return errorReply(ReplyStrings.unexpectedPartReply(partLabel(p), p.reply.subarray(0, 64).toString('latin1')))
 }

@@ -52,7 +52,7 @@ export function runClientCommand (sub: string, args: readonly Buffer[], self: Cl
           if (type === 'normal') keep = c => c.subscriptionCount === 0
           else if (type === 'pubsub') keep = c => c.subscriptionCount > 0
           else if (type === 'master' || type === 'replica' || type === 'slave') keep = () => false
-          else return errorReply(`ERR Unknown client type '${type}'`)
+          else return errorReply(ReplyStrings.unknownClientType(args[3].toString('latin1')))
         } else {
           return errorReply(ReplyStrings.syntaxError)
         }

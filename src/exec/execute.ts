@@ -12,6 +12,7 @@ import { runClientCommand } from './client-commands.js'
 import type { ClientState } from './client-state.js'
 import { runConnectionCommand } from './connection-commands.js'
 import { FanOutRequest } from './fan-out.js'
+import { internalFailure } from './internal-failure.js'
 import { runLocalCommand } from './local-commands.js'
 import { LocalReply } from './queue-entry.js'
 import { ScanRequest } from './scan.js'
@@ -70,7 +71,7 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
         const entry = new LocalReply(null)
         sink.push(entry)
         out.then(reply => { entry.reply = reply; sink.onRequestDone(entry) },
-          (err: Error) => { entry.reply = errorReply(`ERR ${err.message}`); sink.onRequestDone(entry) })
+          (err: unknown) => { entry.reply = internalFailure('local', plan.name, err); sink.onRequestDone(entry) })
       } else {
         sink.push(new LocalReply(out))
       }

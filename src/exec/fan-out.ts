@@ -1,9 +1,7 @@
 import { BackendRequest, ReadFrom, type RequestOwner } from '../cluster/backend-request.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import { mergeReplies, type MergeKind, type PartReply } from '../commands/merge-replies.js'
-import { internalErrors } from '../metrics/internal-errors.js'
-import { errorReply } from '../resp/encode.js'
-import { ReplyStrings } from '../resp/reply-strings.js'
+import { internalFailure } from './internal-failure.js'
 import type { ReplySink } from './queue-entry.js'
 
 /** One part to send: its arguments and where it goes. */
@@ -78,8 +76,7 @@ export class FanOutRequest implements RequestOwner {
     } catch (err) {
       // A merge bug fails this command alone; its reply keeps its place in the client's queue.
       const name = this.parts[0].args[0].toString('latin1').toLowerCase()
-      internalErrors.record('merge', name, err)
-      this.reply = errorReply(ReplyStrings.internalError(name))
+      this.reply = internalFailure('merge', name, err)
     }
     this.owner.onRequestDone(this)
   }

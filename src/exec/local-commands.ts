@@ -91,7 +91,7 @@ function hello (args: readonly Buffer[], session: ClientState, info: InfoSource)
   let i = 1
   if (args.length > 1) {
     const v = parseInteger(args[1], 0, args[1].length)
-    if (Number.isNaN(v)) return errorReply('ERR Protocol version is not an integer or out of range')
+    if (Number.isNaN(v)) return errorReply(ReplyStrings.protocolVersionNotInteger)
     if (v !== 2 && v !== 3) return errorReply(ReplyStrings.noProto)
     protocol = v
     i = 2
@@ -99,13 +99,14 @@ function hello (args: readonly Buffer[], session: ClientState, info: InfoSource)
   let newName: Buffer | null | undefined
   for (; i < args.length; i++) {
     const opt = args[i].toString('latin1').toLowerCase()
+    const asSent = args[i].toString('latin1')
     if (opt === 'auth' && i + 2 < args.length) {
       if (!session.authenticate(args[i + 1].toString('utf8'), args[i + 2])) return errorReply(ReplyStrings.wrongPass)
       i += 2
     } else if (opt === 'setname' && i + 1 < args.length) {
       newName = args[++i]
     } else {
-      return errorReply(`ERR Syntax error in HELLO option '${opt.replace(/[\r\n]/g, ' ')}'`)
+      return errorReply(ReplyStrings.helloSyntax(asSent))
     }
   }
   if (!session.authenticated) return errorReply(ReplyStrings.helloNoAuth)

@@ -3,8 +3,9 @@ import { CommandBudget } from '../cluster/failure-policy.js'
 import type { NodeAddress } from '../cluster/node-address.js'
 import { mergeReplies, type MergeKind, type PartReply } from '../commands/merge-replies.js'
 import { isErrorReply, readElements } from '../resp/decode-reply.js'
-import { encodeCommand, errorReply } from '../resp/encode.js'
+import { encodeCommand } from '../resp/encode.js'
 import type { ClientContext } from './context.js'
+import { internalFailure } from './internal-failure.js'
 import type { QueueEntry } from './queue-entry.js'
 import { anyMaster } from './targets.js'
 import type { WatchConnection } from './watch-connection.js'
@@ -104,7 +105,7 @@ export class TransactionBlock implements RequestOwner, QueueEntry {
       const locals = await Promise.all(this.commands.map(async c => c.local === null ? null : await c.local()))
       reply = this.blocks.length === 1 && this.commands.every(c => c.filter === undefined) ? this.oneBlock(locals) : this.assemble(locals)
     } catch (err) {
-      reply = errorReply(`ERR ${(err as Error).message}`)
+      reply = internalFailure('local', 'exec', err)
     }
     this.reply = reply
     this.client.sink.onRequestDone(this)

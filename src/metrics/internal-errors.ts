@@ -1,5 +1,8 @@
-/** Where in a command's life a bug was caught (the `stage` label). */
-export type FaultStage = 'plan' | 'merge'
+/**
+ * Where in a command's life a bug was caught (the `stage` label): planning and starting it,
+ * merging its parts' replies, or building a reply slotgate gives itself (INFO, EXEC's array ...).
+ */
+export type FaultStage = 'plan' | 'merge' | 'local'
 
 /**
  * Bugs caught at a client's fault boundary (the command failed alone with SLOTGATE_ERR_INTERNAL):
@@ -8,7 +11,7 @@ export type FaultStage = 'plan' | 'merge'
  * Process-wide like `traffic`: the boundaries sit where no logger is plumbed.
  */
 export class InternalErrors {
-  readonly counts: Record<FaultStage, number> = { plan: 0, merge: 0 }
+  readonly counts: Record<FaultStage, number> = { plan: 0, merge: 0, local: 0 }
   private readonly reported = new Set<string>()
   /** Set by main.ts to the logger; silent until then. */
   reporter: (stage: FaultStage, command: string, err: unknown) => void = () => {}

@@ -2,9 +2,9 @@ import type net from 'node:net'
 import { routeCommand } from '../commands/router.js'
 import { ClientState } from '../exec/client-state.js'
 import { execute, needsFence } from '../exec/execute.js'
+import { internalFailure } from '../exec/internal-failure.js'
 import { LocalReply, type QueueEntry, type ReplySink } from '../exec/queue-entry.js'
 import { clientEvents } from '../metrics/client-events.js'
-import { internalErrors } from '../metrics/internal-errors.js'
 import type { ObservedCommand } from '../metrics/observers.js'
 import { traffic } from '../metrics/traffic.js'
 import { errorReply } from '../resp/encode.js'
@@ -140,8 +140,7 @@ export class ClientSession implements RequestSink, ReplySink, Flushable, Session
    */
   private failCommand (queuedBefore: number, args: Buffer[], err: unknown): void {
     const name = this.ctx.table.lookup(args)?.name ?? 'unknown'
-    internalErrors.record('plan', name, err)
-    const reply = errorReply(ReplyStrings.internalError(name))
+    const reply = internalFailure('plan', name, err)
     if (this.queue.length === queuedBefore) { this.push(new LocalReply(reply)); return }
     for (let i = queuedBefore; i < this.queue.length; i++) {
       const entry = this.queue.at(i) as QueueEntry
