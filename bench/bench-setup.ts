@@ -19,6 +19,8 @@ export interface SetupOptions {
   readonly predixyBin?: string
   /** Also start a second slotgate with `--workers N` (N ≥ 2) for the scaling rows. */
   readonly workers?: number
+  /** Another checkout's slotgate CLI (`--baseline`): started too, with the same arguments as slotgate. */
+  readonly baselineCli?: string
 }
 
 /**
@@ -34,7 +36,7 @@ export class BenchSetup {
 
   constructor (private readonly log: (msg: string) => void) {}
 
-  /** Starts a 3-master/3-replica cluster, then slotgate (and the peer, and a multi-process slotgate) in front of it. */
+  /** Starts a 3-master/3-replica cluster, then slotgate (and the peer, a multi-process slotgate, the baseline) in front of it. */
   async start (options: SetupOptions): Promise<BenchTargets> {
     this.#cluster = LocalCluster.start({ masters: 3, replicasPerMaster: 1, log: msg => { this.log(`cluster: ${msg}`) } })
     const cluster = await this.#cluster
@@ -53,7 +55,7 @@ export class BenchSetup {
       this.log(`${proxy.name}: pid ${proxy.pid} on 127.0.0.1:${proxy.port}, in front of ${seeds.join(' ')}`)
     }
     await add('slotgate', async () => await startSlotgate(seeds, options.slotgateArgs, options.nodeArgs))
-    const { predixyBin, workers = 0 } = options
+    const { predixyBin, workers = 0, baselineCli } = options
     if (predixyBin !== undefined) {
       this.#dir = await mkdtemp(join(tmpdir(), 'slotgate-bench-'))
       const dir = this.#dir
@@ -61,6 +63,9 @@ export class BenchSetup {
     }
     if (workers > 1) {
       await add('slotgate-workers', async () => await startSlotgate(seeds, [...options.slotgateArgs, '--workers', String(workers)], options.nodeArgs, `slotgate --workers ${workers}`))
+    }
+    if (baselineCli !== undefined) {
+      await add('slotgate-baseline', async () => await startSlotgate(seeds, options.slotgateArgs, options.nodeArgs, 'slotgate-baseline', baselineCli))
     }
     const nodePids = cluster.nodes.map(n => n.pid).filter((pid): pid is number => pid !== undefined)
     return { slotgate: proxies.get('slotgate') as ServerProcess, proxies, seedPort: (masters[0] as CountedNode).port, nodes, nodePids }

@@ -19,10 +19,10 @@ export interface Environment {
 /** The repository's top level (this file runs as dist/bench/environment.js). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-/** A tool's trimmed output, run in the repository; a readable `unknown (...)` when it fails. */
-export function command (file: string, args: string[]): string {
+/** A tool's trimmed output, run in `cwd` (the repository); a readable `unknown (...)` when it fails. */
+export function command (file: string, args: string[], cwd = REPO_ROOT): string {
   try {
-    return execFileSync(file, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   } catch (err) {
     // A missing tool only costs a line of the header; say so instead of failing the bench.
     return `unknown (${file}: ${(err as Error).message.split('\n')[0] as string})`
@@ -30,12 +30,15 @@ export function command (file: string, args: string[]): string {
 }
 
 /**
- * The short git commit the measured code is at, `-dirty` when files under `paths` (default
- * `src/`, the code being measured; `[]`: the whole tree) differ from it.
+ * The short git commit the measured code of checkout `dir` (this one by default) is at,
+ * `-dirty` when files under `paths` (default `src/`, the code being measured; `[]`: the whole
+ * tree) differ from it.
  */
-export function sourceCommit (paths: readonly string[] = ['src']): string {
-  const head = command('git', ['rev-parse', '--short', 'HEAD'])
-  const dirty = command('git', ['status', '--porcelain', '--', ...paths])
+export function sourceCommit (paths: readonly string[] = ['src'], dir = REPO_ROOT): string {
+  const head = command('git', ['rev-parse', '--short', 'HEAD'], dir)
+  // Not a git checkout: say so once, not with a '-dirty' from the failed status too.
+  if (head.startsWith('unknown (')) return head
+  const dirty = command('git', ['status', '--porcelain', '--', ...paths], dir)
   return dirty === '' ? head : `${head}-dirty`
 }
 

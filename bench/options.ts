@@ -1,5 +1,8 @@
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PREDIXY_BIN } from './predixy-process.js'
+import type { Target } from './run-record.js'
+import { TARGET_IDS } from './targets.js'
 import { methods, WORKLOAD_IDS, type Method } from './workloads.js'
 
 /** What one `node dist/bench/run.js` was asked to do. */
@@ -20,6 +23,14 @@ export interface BenchOptions {
   readonly workers: number
   /** Workloads the `--workers` slotgate runs too. */
   readonly workersFor: readonly string[]
+  /** `--baseline DIR`, absolute: another built checkout of slotgate, run as `slotgate-baseline`; undefined: none. */
+  readonly baseline?: string
+  /**
+   * The targets every round runs (`--targets`, or by default direct, slotgate and each of
+   * predixy, the `--workers` slotgate and the baseline that is configured). Consistent with the
+   * fields above: predixy is listed exactly when `predixyBin` is set, and so on.
+   */
+  readonly targets: readonly Target[]
   readonly help: boolean
 }
 
@@ -58,11 +69,18 @@ interleaved, for several rounds; prints medians, ratios and the goals. See bench
   --client-threads N  redis-benchmark --threads of the threads method (default ${DEFAULT_CLIENT_THREADS})
   --workers N         also run a slotgate with --workers N (default ${DEFAULT_WORKERS}; 0: none)
   --workers-for LIST  workloads the --workers slotgate runs (default ${DEFAULT_WORKERS_FOR.join(',')})
-  --slotgate-arg ARG  extra slotgate CLI argument (repeat it: --slotgate-arg=--links-per-node --slotgate-arg=2)
+  --baseline DIR      also run DIR's build of slotgate (another checkout, built: DIR/dist/src/bin/slotgate.js)
+                      as the target slotgate-baseline in every round, with the same arguments:
+                      before/after a change in one run (summaries add slotgate/baseline, CPU s / b)
+  --targets LIST      run only these targets, a subset of ${TARGET_IDS.join(',')}
+                      (slotgate always; default every one configured)
+  --slotgate-arg ARG  extra slotgate CLI argument (repeat it: --slotgate-arg=--links-per-node --slotgate-arg=2);
+                      every slotgate gets them, the baseline too
   --node-arg ARG      node/V8 flag for slotgate's process, repeatable (default: the image's, ${DEFAULT_NODE_ARGS.join(' ')})
   --quick             the regression guard (npm run bench:quick): users method, direct and
                       slotgate only, ${QUICK.rounds} rounds of ${QUICK.workloads.join(',')} at
-                      ${QUICK.requests.toLocaleString('en-US')} requests; compared with the previous --quick run
+                      ${QUICK.requests.toLocaleString('en-US')} requests; compared with the previous --quick run.
+                      With --baseline DIR: before and after in one run (the recommended guard)
   --write-results     write the summary to bench/RESULTS.md
   -h, --help          this text
 
@@ -104,6 +122,8 @@ export function parseOptions (argv: readonly string[], predixyBin = PREDIXY_BIN)
       'client-threads': { type: 'string' },
       workers: { type: 'string' },
       'workers-for': { type: 'string' },
+      baseline: { type: 'string' },
+      targets: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -113,6 +133,13 @@ export function parseOptions (argv: readonly string[], predixyBin = PREDIXY_BIN)
   const methodIds = listOf('methods', values.methods, all.map(m => m.id), quick ? QUICK.methods : all.map(m => m.id))
   const workers = positiveInt('workers', values.workers, quick ? 0 : DEFAULT_WORKERS, 0)
   if (workers === 1) throw new Error('--workers 1 is slotgate as shipped: give 2 or more, or 0 for none')
+  if (values.baseline === '') throw new Error('--baseline needs a directory: a built checkout of slotgate')
+  const chosen = chooseTargets(values.targets, {
+    predixyBin: quick ? undefined : predixyBin,
+    workers,
+    workersGiven: values.workers !== undefined,
+    baseline: values.baseline === undefined ? undefined : resolve(values.baseline)
+  })
   return {
     rounds: positiveInt('rounds', values.rounds, quick ? QUICK.rounds : DEFAULT_ROUNDS),
     requests: positiveInt('requests', values.requests, quick ? QUICK.requests : DEFAULT_REQUESTS),
@@ -122,9 +149,48 @@ export function parseOptions (argv: readonly string[], predixyBin = PREDIXY_BIN)
     writeResults: values['write-results'] === true,
     slotgateArgs: values['slotgate-arg'] ?? [],
     nodeArgs: values['node-arg'] ?? DEFAULT_NODE_ARGS,
-    predixyBin: quick ? undefined : predixyBin,
-    workers,
     workersFor: listOf('workers-for', values['workers-for'], WORKLOAD_IDS, DEFAULT_WORKERS_FOR, true),
+    ...chosen,
     help: values.help === true
+  }
+}
+
+/** The optional targets as configured, before `--targets` narrows them. */
+interface Configured {
+  readonly predixyBin?: string
+  readonly workers: number
+  /** True when `--workers` was on the command line (not the default). */
+  readonly workersGiven: boolean
+  readonly baseline?: string
+}
+
+/**
+ * The run's targets, and the optional ones' settings made to agree with them: a target
+ * `--targets` leaves out is not started (a default `--workers` becomes 0, `PREDIXY_BIN` is
+ * ignored); one it names must be configured, and an explicit `--workers N` or `--baseline`
+ * it leaves out is an error rather than silently dropped.
+ */
+function chooseTargets (list: string | undefined, c: Configured): Pick<BenchOptions, 'predixyBin' | 'workers' | 'baseline' | 'targets'> {
+  const configured: Target[] = ['direct', 'slotgate']
+  if (c.predixyBin !== undefined) configured.push('predixy')
+  if (c.workers > 1) configured.push('slotgate-workers')
+  if (c.baseline !== undefined) configured.push('slotgate-baseline')
+  const targets = listOf('targets', list, TARGET_IDS, configured) as Target[]
+  if (!targets.includes('slotgate')) throw new Error('--targets must include slotgate: every summary compares with it')
+  const missing: Partial<Record<Target, string>> = {
+    predixy: 'PREDIXY_BIN=/path/to/predixy (and no --quick)',
+    'slotgate-workers': '--workers N (N ≥ 2)',
+    'slotgate-baseline': '--baseline DIR'
+  }
+  const lacking = targets.find(t => !configured.includes(t))
+  if (lacking !== undefined) throw new Error(`--targets ${lacking} needs ${missing[lacking] ?? 'more options'}`)
+  if (c.workersGiven && c.workers > 1 && !targets.includes('slotgate-workers')) throw new Error(`--workers ${c.workers} given, but --targets leaves slotgate-workers out`)
+  if (c.baseline !== undefined && !targets.includes('slotgate-baseline')) throw new Error('--baseline given, but --targets leaves slotgate-baseline out')
+  return {
+    predixyBin: targets.includes('predixy') ? c.predixyBin : undefined,
+    workers: targets.includes('slotgate-workers') ? c.workers : 0,
+    baseline: c.baseline,
+    // In TARGET_IDS' order, whatever order the list had.
+    targets: TARGET_IDS.filter(t => targets.includes(t))
   }
 }

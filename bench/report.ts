@@ -1,5 +1,5 @@
 import { judgeRow, judgeRss, MAX_CROWD_RSS_KIB, MAX_IDLE_RSS_KIB, type Verdict } from './goals.js'
-import { markdownTable } from './markdown-table.js'
+import { markdownTable, type Align } from './markdown-table.js'
 import { errorRate, type ProbeResult } from './multi-key-probe.js'
 import { runNotes, succeeded, type ProxyId, type RunRecord, type Target } from './run-record.js'
 import { median, range } from './stats.js'
@@ -14,7 +14,7 @@ const mib = (kib: number | undefined): string => kib === undefined ? '—' : (ki
 const REF = '†'
 
 /** Target names as the tables print them. */
-export const TARGET_NAMES: Readonly<Record<Target, string>> = { direct: 'direct', slotgate: 'slotgate', predixy: 'predixy', 'slotgate-workers': 'slotgate --workers N' }
+export const TARGET_NAMES: Readonly<Record<Target, string>> = { direct: 'direct', slotgate: 'slotgate', predixy: 'predixy', 'slotgate-workers': 'slotgate --workers N', 'slotgate-baseline': 'slotgate-baseline' }
 
 function pick (runs: readonly RunRecord[], round: number, target: Target): RunRecord | undefined {
   return runs.find(r => r.round === round && r.target === target)
@@ -53,6 +53,8 @@ export interface WorkloadSummary {
   readonly targets: ReadonlyMap<Target, TargetSummary>
   /** Median of the per-round ratios `proxy` ops/s ÷ predixy ops/s. */
   readonly peerRatio: (proxy: ProxyId) => number | undefined
+  /** Median of the per-round ratios `a` ops/s ÷ `b` ops/s (rounds where both succeeded). */
+  readonly roundRatio: (a: Target, b: Target) => number | undefined
   readonly failedRuns: number
   readonly runs: number
   /** How many runs got a note of each kind. */
@@ -86,10 +88,12 @@ export function summarize (workload: Workload, runs: readonly RunRecord[]): Work
       foreignShare: median(mine.map(r => r?.foreignCpuShare))
     })
   }
+  const roundRatio = (a: Target, b: Target): number | undefined => median(rounds.map(round => ratio(pick(runs, round, a), pick(runs, round, b))))
   return {
     workload,
     targets,
-    peerRatio: proxy => median(rounds.map(round => ratio(pick(runs, round, proxy), pick(runs, round, 'predixy')))),
+    peerRatio: proxy => roundRatio(proxy, 'predixy'),
+    roundRatio,
     failedRuns: runs.filter(r => !succeeded(r)).length,
     runs: runs.length,
     noteKinds: countKinds(runs)
@@ -125,8 +129,17 @@ export function workloadTable (workload: Workload, runs: readonly RunRecord[], n
   return `#### ${workload.title} (${workload.requests.toLocaleString('en-US')} requests)\n\n${markdownTable(headers, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'])}${footnote}${failed}`
 }
 
+/**
+ * The baseline's columns of a summary row: slotgate/baseline (median of the per-round ratios)
+ * and both CPU figures; `—` on the `--workers` rows, whose slotgate is not the baseline's kind.
+ */
+function baselineCells (m: WorkloadSummary, proxy: ProxyId): string[] {
+  if (proxy !== 'slotgate') return ['—', '—']
+  return [fixed(m.roundRatio('slotgate', 'slotgate-baseline'), 2), `${fixed(m.targets.get('slotgate')?.cpuMicros, 1)} / ${fixed(m.targets.get('slotgate-baseline')?.cpuMicros, 1)}`]
+}
+
 /** One row of a method's summary: a workload through slotgate (or its multi-process form). */
-function summaryRow (m: WorkloadSummary, proxy: ProxyId, title: string, judged: Verdict, probes: ReadonlyMap<string, ProbeResult>): string[] {
+function summaryRow (m: WorkloadSummary, proxy: ProxyId, title: string, judged: Verdict, probes: ReadonlyMap<string, ProbeResult>, withBaseline: boolean): string[] {
   const w = m.workload
   const ref = w.comparable ? '' : REF
   const s = m.targets.get(proxy)
@@ -138,27 +151,33 @@ function summaryRow (m: WorkloadSummary, proxy: ProxyId, title: string, judged: 
   if (kinds !== '') notes.push(`runs with notes: ${kinds}`)
   const probe = probes.get(w.backend.name.toUpperCase())
   if (proxy === 'slotgate' && probe !== undefined && (errorRate(probe) > 0 || probe.wrong > 0)) notes.push(`probe: ${probeLine(probe)}`)
+  const [vsBaseline, cpuBaseline] = withBaseline ? baselineCells(m, proxy) : []
   return [title, `${ops(d?.rps)}${ref}`, ops(s?.rps), `${fixed(s?.ratio, 2)}${ref}`, `${fixed(p?.ratio, 2)}${ref}`, fixed(m.peerRatio(proxy), 2),
-    `${fixed(s?.cpuMicros, 1)} / ${fixed(p?.cpuMicros, 1)}`, `${ms(s?.p50)} / ${ms(p?.p50)} / ${ms(d?.p50)}${ref}`, judged.goal, judged.met, notes.join('; ')]
+    ...(vsBaseline === undefined ? [] : [vsBaseline]), `${fixed(s?.cpuMicros, 1)} / ${fixed(p?.cpuMicros, 1)}`, ...(cpuBaseline === undefined ? [] : [cpuBaseline]),
+    `${ms(s?.p50)} / ${ms(p?.p50)} / ${ms(d?.p50)}${ref}`, judged.goal, judged.met, notes.join('; ')]
 }
 
 /**
  * A method's summary table: one row per workload with the ratios to direct, slotgate/predixy,
  * CPU per request of both, p50s, and the goal with its verdict; then the `--workers` rows
- * (ops/s and CPU, to show multi-core scaling; no goal).
+ * (ops/s and CPU, to show multi-core scaling; no goal). When a baseline ran (`--baseline`),
+ * slotgate/baseline and `CPU µs/req s / b` follow their predixy counterparts.
  */
 export function summaryTable (summaries: readonly WorkloadSummary[], probes: ReadonlyMap<string, ProbeResult>, workersName?: string): string {
-  const headers = ['workload', 'direct ops/s', 'slotgate ops/s', 'slotgate/direct', 'predixy/direct', 'slotgate/predixy', 'CPU µs/req s / p', 'p50 ms s / p / d', 'goal', 'met', 'notes']
+  const withBaseline = summaries.some(m => m.targets.has('slotgate-baseline'))
+  const headers = ['workload', 'direct ops/s', 'slotgate ops/s', 'slotgate/direct', 'predixy/direct', 'slotgate/predixy', ...(withBaseline ? ['slotgate/baseline'] : []),
+    'CPU µs/req s / p', ...(withBaseline ? ['CPU µs/req s / b'] : []), 'p50 ms s / p / d', 'goal', 'met', 'notes']
   const rows = summaries.map(m => {
     const s = m.targets.get('slotgate')
     const hasPeer = m.targets.has('predixy')
     const judged = judgeRow({ peerRatio: m.peerRatio('slotgate'), cpuSlotgate: s?.cpuMicros, cpuPredixy: m.targets.get('predixy')?.cpuMicros, p50: s?.p50, latency: m.workload.latency }, hasPeer)
-    return summaryRow(m, 'slotgate', m.workload.title, judged, probes)
+    return summaryRow(m, 'slotgate', m.workload.title, judged, probes, withBaseline)
   })
   for (const m of summaries.filter(x => x.targets.has('slotgate-workers'))) {
-    rows.push(summaryRow(m, 'slotgate-workers', `${m.workload.title}, ${workersName ?? 'slotgate --workers N'}`, { goal: '— (scaling)', met: '—' }, probes))
+    rows.push(summaryRow(m, 'slotgate-workers', `${m.workload.title}, ${workersName ?? 'slotgate --workers N'}`, { goal: '— (scaling)', met: '—' }, probes, withBaseline))
   }
-  return markdownTable(headers, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'left'])
+  // Numbers right, the first column and the last three (goal, met, notes) left.
+  return markdownTable(headers, rows, headers.map<Align>((_, i) => i === 0 || i >= headers.length - 3 ? 'left' : 'right'))
 }
 
 /** RSS readings of one proxy over the bench, KiB. */
@@ -173,21 +192,31 @@ export interface MemoryFigures {
   readonly crowdUnderLoad?: number
 }
 
-/** slotgate's and predixy's RSS side by side, with slotgate's goals. */
-export function memoryTable (slotgate: MemoryFigures, predixy: MemoryFigures | undefined, crowdClients: number): string {
+/** The RSS readings of the proxies the memory table shows; predixy and the baseline when they ran. */
+export interface MemoryReadings {
+  readonly slotgate: MemoryFigures
+  readonly predixy?: MemoryFigures
+  readonly baseline?: MemoryFigures
+}
+
+/** slotgate's, predixy's and the baseline's RSS side by side, with slotgate's goals. */
+export function memoryTable ({ slotgate, predixy, baseline }: MemoryReadings, crowdClients: number): string {
   const hasPeer = predixy !== undefined
   const idle = judgeRss(slotgate.idle, MAX_IDLE_RSS_KIB, hasPeer)
   const crowd = judgeRss(slotgate.crowdUnderLoad, MAX_CROWD_RSS_KIB, hasPeer)
   const none = { goal: '', met: '' }
   const clients = crowdClients.toLocaleString('en-US')
-  const row = (label: string, key: keyof MemoryFigures, v: Verdict): string[] => [label, mib(slotgate[key]), mib(predixy?.[key]), v.goal, v.met]
-  return markdownTable(['RSS', 'slotgate MiB', 'predixy MiB', 'goal', 'met'], [
+  const withBaseline = baseline !== undefined
+  const row = (label: string, key: keyof MemoryFigures, v: Verdict): string[] =>
+    [label, mib(slotgate[key]), mib(predixy?.[key]), ...(withBaseline ? [mib(baseline[key])] : []), v.goal, v.met]
+  const headers = ['RSS', 'slotgate MiB', 'predixy MiB', ...(withBaseline ? ['baseline MiB'] : []), 'goal', 'met']
+  return markdownTable(headers, [
     row('idle, before the warm-up', 'idle', idle),
     row('peak right after a run', 'peakAfterRun', none),
     row('after the last round', 'end', none),
     row(`${clients} clients connected, idle`, 'crowdConnected', none),
     row(`${clients} clients connected, under load (peak)`, 'crowdUnderLoad', crowd)
-  ], ['left', 'right', 'right', 'left', 'left'])
+  ], headers.map<Align>((_, i) => i > 0 && i < headers.length - 2 ? 'right' : 'left'))
 }
 
 /** One line about a multi-key probe: error rate by kind, wrong answers. */

@@ -12,6 +12,8 @@ export interface ResultsContent {
   readonly slotgateCommand: string
   /** predixy's version, binary and configuration, or that it was not in the run. */
   readonly peer: string
+  /** The `--baseline` build's commit and CLI, when one ran. */
+  readonly baseline?: string
   /** Why these figures are not a measurement (fewer rounds or requests, noisy), if they are not. */
   readonly caveat?: string
   /** One summary table per method. */
@@ -52,7 +54,7 @@ Only the latest run is kept: compare with git history.
 | slotgate | ${env.slotgateCommit} |
 | rounds × requests | ${content.rounds} × ${content.requests.toLocaleString('en-US')} (-P 16: 5×, GET -c 1: a quarter, MSET/MGET: a quarter) |
 | slotgate process | \`${content.slotgateCommand}\` (metrics on, as shipped) |
-| C++ peer | ${content.peer} |
+| C++ peer | ${content.peer} |${content.baseline === undefined ? '' : `\n| baseline | ${content.baseline} |`}
 
 ## Goals
 

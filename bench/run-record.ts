@@ -1,8 +1,11 @@
 import type { BenchOutcome } from './redis-benchmark.js'
 import type { Workload } from './workloads.js'
 
-/** A proxy the bench measures: slotgate as shipped, the C++ peer, slotgate with `--workers`. */
-export type ProxyId = 'slotgate' | 'predixy' | 'slotgate-workers'
+/**
+ * A proxy the bench measures: slotgate as shipped, the C++ peer, slotgate with `--workers`, and
+ * another checkout's build of slotgate (`--baseline DIR`) to judge a change against.
+ */
+export type ProxyId = 'slotgate' | 'predixy' | 'slotgate-workers' | 'slotgate-baseline'
 
 /** Where a run sent its requests: straight at the cluster, or through a proxy. */
 export type Target = 'direct' | ProxyId

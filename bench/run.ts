@@ -1,5 +1,6 @@
 import { availableParallelism, loadavg } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { findBaseline, type Baseline } from './baseline.js'
 import { BenchSetup } from './bench-setup.js'
 import { CROWD_CLIENTS, rssWithClients } from './client-crowd.js'
 import { describeEnvironment, loadAverages, type Environment } from './environment.js'
@@ -10,6 +11,7 @@ import { isExecutable, PREDIXY_SETTINGS, predixyVersion } from './predixy-proces
 import { sampleProc } from './proc-stats.js'
 import { compareQuick, QUICK_FILE, quickRecord, readQuick, writeQuick } from './quick-compare.js'
 import { runRedisBenchmark } from './redis-benchmark.js'
+import { targetOrder } from './targets.js'
 import { memoryTable, probeLine, summarize, summaryTable, TARGET_NAMES, workloadTable, type MemoryFigures, type WorkloadSummary } from './report.js'
 import { writeResults } from './results-file.js'
 import { NOISY_SHARE, runNotes, succeeded, type ProxyId, type RunRecord, type Target } from './run-record.js'
@@ -37,15 +39,6 @@ function describeRun (run: RunRecord, names: Readonly<Record<Target, string>>): 
 
 const selectedWorkloads = (options: BenchOptions, method: Method): Workload[] => workloads(options, method).filter(w => options.workloadIds.includes(w.id))
 
-/** The targets of one workload in round `round`'s order: rotated each round, so none always runs first or after the same one. */
-function targetOrder (targets: BenchTargets, options: BenchOptions, workload: Workload, round: number): Target[] {
-  const all: Target[] = ['slotgate', 'direct']
-  if (targets.proxies.has('predixy')) all.push('predixy')
-  if (targets.proxies.has('slotgate-workers') && options.workersFor.includes(workload.id)) all.push('slotgate-workers')
-  const shift = (round - 1) % all.length
-  return [...all.slice(shift), ...all.slice(0, shift)]
-}
-
 /** Untimed pass through every target: JIT and connections of the proxies, keys for the GETs, and an early error check. */
 async function warmUp (targets: BenchTargets, options: BenchOptions): Promise<void> {
   const args = warmupArgs(options)
@@ -58,8 +51,8 @@ async function warmUp (targets: BenchTargets, options: BenchOptions): Promise<vo
   }
 }
 
-/** The proxies whose memory is reported: slotgate as shipped and the peer. */
-const reported = (targets: BenchTargets): ProxyId[] => (['slotgate', 'predixy'] as const).filter(id => targets.proxies.has(id))
+/** The proxies whose memory is reported: slotgate as shipped, the peer and the baseline. */
+const reported = (targets: BenchTargets): ProxyId[] => (['slotgate', 'predixy', 'slotgate-baseline'] as const).filter(id => targets.proxies.has(id))
 
 async function runAll (targets: BenchTargets, options: BenchOptions, measured: Measured, names: Readonly<Record<Target, string>>): Promise<void> {
   await sleep(1000)
@@ -81,7 +74,7 @@ async function runAll (targets: BenchTargets, options: BenchOptions, measured: M
   for (let round = 1; round <= options.rounds; round++) {
     for (const method of options.methods) {
       for (const workload of selectedWorkloads(options, method)) {
-        for (const target of targetOrder(targets, options, workload, round)) {
+        for (const target of targetOrder(options, workload.id, round)) {
           const run = await measureRun(targets, workload, round, target)
           measured.runs.push(run)
           log(describeRun(run, names))
@@ -111,7 +104,12 @@ interface Report {
   readonly details: string
 }
 
-function report (options: BenchOptions, measured: Measured, loadAtStart: string, names: Readonly<Record<Target, string>>): Report {
+/** Who s and b are in the summaries' baseline columns. */
+function baselineLegend (env: Environment, baseline: Baseline): string {
+  return `s = slotgate ${env.slotgateCommit} (this checkout), b = slotgate-baseline ${baseline.commit} (${baseline.dir}), same arguments and node flags, in the same rounds. slotgate/baseline above 1.00: slotgate has more ops/s; CPU s above b: slotgate spends more per request.`
+}
+
+function report (options: BenchOptions, measured: Measured, loadAtStart: string, names: Readonly<Record<Target, string>>, legend?: string): Report {
   const summaries: WorkloadSummary[] = []
   const methods: Report['methods'] = []
   const details: string[] = []
@@ -120,7 +118,8 @@ function report (options: BenchOptions, measured: Measured, loadAtStart: string,
     const selected = selectedWorkloads(options, method).filter(w => runsOf(w).length > 0)
     const mine = selected.map(w => summarize(w, runsOf(w)))
     summaries.push(...mine)
-    methods.push({ title: method.title, summary: summaryTable(mine, measured.probes, names['slotgate-workers']) })
+    const table = summaryTable(mine, measured.probes, names['slotgate-workers'])
+    methods.push({ title: method.title, summary: legend === undefined ? table : `${legend}\n\n${table}` })
     details.push(`### ${method.title}\n\n${selected.map(w => workloadTable(w, runsOf(w), names)).join('\n\n')}`)
   }
   const foreign = median(measured.runs.map(r => r.foreignCpuShare))
@@ -130,7 +129,7 @@ function report (options: BenchOptions, measured: Measured, loadAtStart: string,
     `Load average (1/5/15 min) at the start: ${loadAtStart}, at the end: ${loadAverages()}; ${availableParallelism()} cores shared by the cluster, the proxies, redis-benchmark and anything else running.`,
     `Other processes used ${foreign === undefined ? '—' : `${(foreign * 100).toFixed(0)}%`} of the CPU during the median run (${noisy} of ${measured.runs.length} runs above ${NOISY_SHARE * 100}%, marked noisy).`
   ]
-  const memory = memoryTable(measured.memory.get('slotgate') ?? {}, measured.memory.get('predixy'), CROWD_CLIENTS)
+  const memory = memoryTable({ slotgate: measured.memory.get('slotgate') ?? {}, predixy: measured.memory.get('predixy'), baseline: measured.memory.get('slotgate-baseline') }, CROWD_CLIENTS)
   return { methods, summaries, memory, notes, details: details.join('\n\n') }
 }
 
@@ -167,20 +166,28 @@ async function main (): Promise<number> {
     process.stderr.write(`PREDIXY_BIN=${options.predixyBin} is not an executable file (bench/README.md says how to build predixy)\n`)
     return 2
   }
+  let baseline: Baseline | undefined
+  try {
+    baseline = options.baseline === undefined ? undefined : findBaseline(options.baseline)
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`)
+    return 2
+  }
   const started = Date.now()
   const env = describeEnvironment()
   log(`${env.date} | ${env.uname} | nproc ${env.nproc} | node ${env.node} | ${env.redisServer} | slotgate ${env.slotgateCommit}`)
   const loadAtStart = loadAverages()
   if (loadavg()[0] as number > availableParallelism() / 2) log(`WARNING: load average ${loadAtStart} already: other work shares the ${availableParallelism()} cores, expect noisy numbers`)
   const peer = options.predixyBin === undefined ? 'not in this run (PREDIXY_BIN unset, or --quick)' : `${predixyVersion(options.predixyBin)} (${options.predixyBin})`
-  log(`${options.rounds} round(s), ${options.requests} requests, methods ${options.methods.map(m => m.id).join(',')}, workloads ${options.workloadIds.join(',')}; predixy: ${peer}; load average ${loadAtStart}`)
-  const names: Record<Target, string> = { ...TARGET_NAMES, 'slotgate-workers': `slotgate --workers ${options.workers}` }
+  log(`${options.rounds} round(s), ${options.requests} requests, methods ${options.methods.map(m => m.id).join(',')}, workloads ${options.workloadIds.join(',')}, targets ${options.targets.join(',')}; predixy: ${peer}; load average ${loadAtStart}`)
+  if (baseline !== undefined) log(`baseline: slotgate ${baseline.commit} from ${baseline.cli}, against this checkout's ${env.slotgateCommit}`)
+  const names: Record<Target, string> = { ...TARGET_NAMES, 'slotgate-workers': `slotgate --workers ${options.workers}`, 'slotgate-baseline': `baseline ${baseline?.commit ?? ''}`.trim() }
   const setup = new BenchSetup(log)
   const signals = new ToolSignals(log, async () => { await setup.stop() })
   const measured: Measured = { runs: [], probes: new Map(), memory: new Map() }
   let exitCode = 0
   try {
-    const targets = await setup.start({ slotgateArgs: options.slotgateArgs, nodeArgs: options.nodeArgs, predixyBin: options.predixyBin, workers: options.workers })
+    const targets = await setup.start({ slotgateArgs: options.slotgateArgs, nodeArgs: options.nodeArgs, predixyBin: options.predixyBin, workers: options.workers, baselineCli: baseline?.cli })
     await runAll(targets, options, measured, names)
   } catch (err) {
     if (signals.stopping) return 130
@@ -190,14 +197,16 @@ async function main (): Promise<number> {
     await setup.stop()
   }
   if (measured.runs.length === 0) return exitCode
-  const r = report(options, measured, loadAtStart, names)
-  process.stdout.write(`\n## Per workload\n\n${r.details}\n\n${r.methods.map(m => `## ${m.title}\n\n${m.summary}`).join('\n\n')}\n\n## Memory\n\n${r.memory}\n\n${r.notes.map(n => `- ${n}`).join('\n')}\n`)
+  const legend = baseline === undefined ? undefined : baselineLegend(env, baseline)
+  const r = report(options, measured, loadAtStart, names, legend)
+  const heading = `# slotgate ${env.slotgateCommit}${baseline === undefined ? '' : ` against the baseline ${baseline.commit} (${baseline.dir})`}\n`
+  process.stdout.write(`\n${heading}\n## Per workload\n\n${r.details}\n\n${r.methods.map(m => `## ${m.title}\n\n${m.summary}`).join('\n\n')}\n\n## Memory\n\n${r.memory}\n\n${r.notes.map(n => `- ${n}`).join('\n')}\n`)
   if (exitCode !== 0) process.stdout.write('\n(PARTIAL: the bench stopped early, see the FATAL line above)\n')
   if (options.quick && exitCode === 0) await writeQuickComparison(env, loadAtStart, measured, r.summaries)
   if (options.writeResults && exitCode === 0) {
     const command = `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim()
     const peerText = options.predixyBin === undefined ? peer : `${peer}: ${PREDIXY_SETTINGS}`
-    log(`wrote ${await writeResults(env, { command, rounds: options.rounds, requests: options.requests, slotgateCommand: ['node', ...options.nodeArgs, 'dist/src/bin/slotgate.js', ...options.slotgateArgs].join(' '), peer: peerText, caveat: caveat(options, measured), methods: r.methods, memory: r.memory, notes: r.notes, details: r.details })}`)
+    log(`wrote ${await writeResults(env, { command, rounds: options.rounds, requests: options.requests, slotgateCommand: ['node', ...options.nodeArgs, 'dist/src/bin/slotgate.js', ...options.slotgateArgs].join(' '), peer: peerText, baseline: baseline === undefined ? undefined : `slotgate ${baseline.commit} (${baseline.cli}), same process arguments`, caveat: caveat(options, measured), methods: r.methods, memory: r.memory, notes: r.notes, details: r.details })}`)
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`)
   return exitCode

@@ -9,12 +9,12 @@ const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'bin', 's
 /**
  * Spawns `node dist/src/bin/slotgate.js` on a free loopback port in front of `seeds` and
  * resolves once it serves requests. `nodeArgs` go to node itself, before the script (V8 flags,
- * `--cpu-prof` for bench/profile.ts).
+ * `--cpu-prof` for bench/profile.ts). `cli` is another checkout's build for `--baseline`.
  */
-export async function startSlotgate (seeds: readonly string[], extraArgs: readonly string[] = [], nodeArgs: readonly string[] = [], name = 'slotgate'): Promise<ServerProcess> {
+export async function startSlotgate (seeds: readonly string[], extraArgs: readonly string[] = [], nodeArgs: readonly string[] = [], name = 'slotgate', cli = CLI): Promise<ServerProcess> {
   const [port, metricsPort] = await freePorts(2, '127.0.0.1')
   // Metrics stay on, as shipped: what is measured is what runs in production.
-  const args = [...nodeArgs, CLI, '--seeds', seeds.join(','), '--port', String(port), '--bind', '127.0.0.1',
+  const args = [...nodeArgs, cli, '--seeds', seeds.join(','), '--port', String(port), '--bind', '127.0.0.1',
     '--metrics-port', String(metricsPort), '--metrics-bind', '127.0.0.1', '--log-level', 'warn', ...extraArgs]
   return await ServerProcess.start(name, process.execPath, args, port as number)
 }
