@@ -41,12 +41,11 @@ const LF = 0x0a
  * Parses client requests: RESP multibulk (`*N $len arg ...`) and Redis' inline form
  * (`PING\r\n`, what telnet and TCP health checks send), resumable across chunks.
  *
- * Our own rather than redis-parser, which the design named for this (and which slotgate
- * therefore does not depend on at all): redis-parser parses *replies*, so it accepts
- * non-bulk elements inside a request (`*1\r\n:5\r\n`, which Redis rejects), has no inline
- * form, buffers a bulk of any announced length before a limit could apply, and knows only
- * RESP2; ioredis brings its own parser for the control plane. Error texts follow Redis'
- * networking.c.
+ * Our own rather than redis-parser, which the design named for this: redis-parser parses
+ * *replies*, so it accepts non-bulk elements inside a request (`*1\r\n:5\r\n`, which Redis
+ * rejects), has no inline form, buffers a bulk of any announced length before a limit could
+ * apply, and knows only RESP2. It serves where it fits: decoding the control plane's replies
+ * (cluster/control-plane.ts). Error texts follow Redis' networking.c.
  */
 export class RequestParser {
   /** Bytes of an unfinished request: `pending[0, pendingLen)`; the buffer may have room after. */
