@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { REPO_ROOT, type Environment } from './environment.js'
@@ -31,9 +32,15 @@ export function goalsText (): string {
   return [
     `- Every row: slotgate's ratio to direct at least predixy's in the same run (slotgate/predixy ≥ ${MIN_PEER_RATIO.toFixed(2)}), and CPU per request at most ${MAX_CPU_RATIO.toFixed(2)}× predixy's.`,
     `- GET -c 1: p50 latency through slotgate ≤ ${MAX_P50_MS} ms.`,
-    `- RSS ≤ ${MAX_IDLE_RSS_KIB / 1024} MiB idle and ≤ ${MAX_CROWD_RSS_KIB / 1024} MiB with 1,000 clients connected under load, on the Node the image ships (node:20).`,
+    `- RSS ≤ ${MAX_IDLE_RSS_KIB / 1024} MiB idle and ≤ ${MAX_CROWD_RSS_KIB / 1024} MiB with 1,000 clients connected under load, on the Node the image ships (${imageNode()}; this run: ${process.version}).`,
     '- Only a run with predixy in the same interleaved rounds (`PREDIXY_BIN` set) judges them.'
   ].join('\n')
+}
+
+/** The Node version the Dockerfile's runtime stage uses (`ARG NODE_VERSION`). */
+function imageNode (): string {
+  const version = /^ARG NODE_VERSION=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'latin1'))?.[1]
+  return version === undefined ? 'see the Dockerfile' : `v${version}`
 }
 
 /** Writes the latest run's summary to bench/RESULTS.md (replacing the previous one). */

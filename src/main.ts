@@ -224,7 +224,7 @@ export async function startSlotgate (config: SlotgateConfig, logger: Logger): Pr
     logger.warn({ bind: config.bind, port, clientAuth: 'none' }, 'clients beyond loopback can connect without authenticating: set requirepass, usersFile or tlsClientAuth, or bind to 127.0.0.1')
   }
   const reloader = startFileReloader(config, { server, auth: ctx.auth }, logger, metrics)
-  const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, dedicated, blocking, server, failoverDeadlineMs: () => dispatchOptions.failoverDeadlineMs })
+  const ops = await startOperations({ config, logger, metrics, topology, pool, dispatcher, dedicated, blocking, scripts: ctx.scripts, server, failoverDeadlineMs: () => dispatchOptions.failoverDeadlineMs })
 
   let stopped = false
   const ready = (async () => {

@@ -9,7 +9,7 @@ export class ScriptCache {
   private readonly bodies = new Map<string, Buffer>()
   private total = 0
 
-  constructor (private readonly maxBytes = 16 * 1024 * 1024) {}
+  constructor (readonly maxBytes = 16 * 1024 * 1024) {}
 
   /** Bytes of script bodies held. */
   get bytes (): number { return this.total }

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster'
 import type { Logger } from 'pino'
 import { AggregatorRegistry } from 'prom-client'
+import type { ScriptCache } from '../commands/script-cache.js'
 import type { BlockingLinkPool } from '../cluster/blocking-link-pool.js'
 import type { DedicatedLinks } from '../cluster/dedicated-links.js'
 import type { LinkPool } from '../cluster/link-pool.js'
@@ -17,7 +18,7 @@ import { HttpServer } from './http-server.js'
 export interface OperatedServer extends DrainableServer {
   readonly accepted: number
   readonly rejected: number
-  sessions (): Iterable<DrainableSession & { readonly pendingReplies: number }>
+  sessions (): Iterable<DrainableSession & { readonly pendingReplies: number, readonly pendingRequestBytes: number }>
 }
 
 /** What the operator-facing side needs from a running slotgate. */
@@ -33,6 +34,7 @@ export interface OperationsDeps {
   dispatcher: RequestDispatcher
   dedicated: DedicatedLinks
   blocking: BlockingLinkPool
+  scripts: ScriptCache
   server: OperatedServer
 }
 
@@ -73,6 +75,8 @@ export async function startOperations (deps: OperationsDeps): Promise<Operations
     draining: () => draining,
     backendInFlight: () => pool.inFlight(),
     clientPending: () => { let n = 0; for (const s of deps.server.sessions()) n += s.pendingReplies; return n },
+    clientPendingBytes: () => { let n = 0; for (const s of deps.server.sessions()) n += s.pendingRequestBytes; return n },
+    scripts: deps.scripts,
     dedicated: deps.dedicated,
     blocking: deps.blocking
   }, SLOTGATE_VERSION)

@@ -148,6 +148,22 @@ t.test('client connections: current, accepted, rejected', async t => {
   first.destroy()
 })
 
+t.test('limits in bytes: pending request bytes while a command waits, the script cache after EVAL', async t => {
+  const before = await scrape(httpPort)
+  const limit = before.sum('slotgate_script_cache_limit_bytes')
+  t.equal(limit, 16 * 1024 * 1024, 'scriptCacheMaxBytes, the default')
+  const body = `return '${'x'.repeat(500)}'`
+  const socket = net.connect(proxy.port, '127.0.0.1')
+  t.teardown(() => { socket.destroy() })
+  await new Promise(resolve => socket.once('connect', resolve))
+  const key = `metrics:blocked:${'k'.repeat(2000)}`
+  socket.write(encode(['EVAL', body, '0']) + encode(['BLPOP', key, '1']))
+  await eventually('the BLPOP waiting, its bytes pending', 2000, async () => (await scrape(httpPort)).sum('slotgate_client_pending_request_bytes') >= 2000)
+  const during = await scrape(httpPort)
+  t.ok(during.sum('slotgate_script_cache_bytes') - before.sum('slotgate_script_cache_bytes') >= body.length, 'the script body is counted in the cache')
+  await eventually('the BLPOP timed out, nothing pending', 3000, async () => (await scrape(httpPort)).sum('slotgate_client_pending_request_bytes') === 0)
+})
+
 t.test('a slot moved behind slotgate\'s back: one MOVED, a redirected command, a refresh', async t => {
   const key = await keyOn(masters[0], 'moving:')
   const slot = keySlot(Buffer.from(key))
@@ -187,7 +203,7 @@ t.test('names follow Prometheus\' rules, default metrics are there, every slotga
     t.ok(f.help.length > 10, `${f.name} has help`)
     if (f.type === 'counter') t.match(f.name, /_total$/, `counter ${f.name} ends in _total`)
     if (f.type === 'histogram') t.match(f.name, /_seconds$/, `histogram ${f.name} is in seconds`)
-    if (/bytes/.test(f.name)) t.match(f.name, /_bytes_total$/, `${f.name}: bytes, base unit`)
+    if (/bytes/.test(f.name)) t.match(f.name, f.type === 'counter' ? /_bytes_total$/ : /_bytes$/, `${f.name}: bytes, base unit`)
     t.ok(docs.includes(`\`${f.name}\``), `${f.name} is in docs/operations.md`)
   }
   for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {

@@ -141,6 +141,30 @@ t.test('a second signal ends the drain at once', async t => {
   client.disconnect()
 })
 
+t.test('/readyz stays 200 while a master is killed and its replica takes over: a sidecar keeps its application in service', async t => {
+  const proxy = await startProxy(cluster.seeds(), { metricsEnabled: true, metricsPort: 0 })
+  t.teardown(async () => { await proxy.close() })
+  const port = proxy.httpPort as number
+  await eventually('/readyz 200 at start', 5000, async () => (await httpGet(port, '/readyz')).status === 200)
+  const victim = masters[0]
+  const slot = keySlot(Buffer.from(await keyOn(victim, 'ready:kill:')))
+  await cluster.kill(victim)
+  const statuses: number[] = []
+  const started = Date.now()
+  let promoted = ''
+  while (Date.now() - started < 30_000) {
+    statuses.push((await httpGet(port, '/readyz')).status)
+    const owner = proxy.topology.masterFor(slot)
+    if (owner !== undefined && owner !== `127.0.0.1:${victim}`) { promoted = owner; break }
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  t.ok(promoted !== '', `slotgate follows the failover to ${promoted} after ${Date.now() - started} ms`)
+  t.ok(statuses.length >= 10, `${statuses.length} probes while the master was down`)
+  t.same(statuses.filter(s => s !== 200), [], 'every probe answered 200')
+  await cluster.restart(victim)
+  await cluster.waitForClusterOk(30_000)
+})
+
 t.test('/readyz: 503 with the reason once the cluster has been down past the failover deadline, 200 once it is back; /healthz stays 200', async t => {
   const proxy = await startProxy(cluster.seeds(), { metricsEnabled: true, metricsPort: 0, failoverDeadlineMs: 1500 })
   t.teardown(async () => { await proxy.close() })

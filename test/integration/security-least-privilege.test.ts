@@ -115,3 +115,20 @@ t.test('with an all-powerful backend user, slotgate warns at start', async t => 
   t.ok(backendAccess.deniedCommandsAllowed > 0, `the default user may run ${backendAccess.deniedCommandsAllowed} denied commands`)
   t.ok(lines.some(l => l.includes('"event":"backend_user_too_powerful"')), 'a warning with a stable event name')
 })
+
+t.test('a shard subscription the node refuses leaves no phantom channel (issue 14): the client gets the node\'s error, counts stay right', async t => {
+  // A cluster user limited to some channels: the node itself refuses the others with NOPERM.
+  for (const n of cluster.nodes) {
+    await nodeCommand('127.0.0.1', n.port, 'ACL', 'SETUSER', 'channels', 'on', '>channels-secret', '~*', 'resetchannels', '&allowed:*', '+@all')
+  }
+  const limited = await start({ clusterUsername: 'channels', clusterPassword: 'channels-secret' }, [])
+  const c = await raw(limited.port)
+  c.write(cmd('SSUBSCRIBE', 'forbidden:ch'))
+  const [refused] = await c.read(1)
+  t.match(refused, /^-NOPERM /, `the node's refusal reaches the client: ${JSON.stringify(refused)}`)
+  c.write(cmd('SSUBSCRIBE', 'allowed:ch'))
+  t.same(await c.read(1), [`*3\r\n${bulk('ssubscribe')}${bulk('allowed:ch')}:1\r\n`], 'one shard channel held: the refused one was not kept')
+  c.write(cmd('SUNSUBSCRIBE'))
+  t.same(await c.read(1), [`*3\r\n${bulk('sunsubscribe')}${bulk('allowed:ch')}:0\r\n`], 'SUNSUBSCRIBE drops the one it holds, and only it')
+  t.equal(await c.call('PING'), '+PONG\r\n', 'out of subscribed mode')
+})

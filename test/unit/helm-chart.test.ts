@@ -63,6 +63,8 @@ async function exportedMetrics (): Promise<Set<string>> {
     draining: () => false,
     backendInFlight: () => 0,
     clientPending: () => 0,
+    clientPendingBytes: () => 0,
+    scripts: { bytes: 0, maxBytes: 0 },
     dedicated: { count: 0, bounds: { max: 1 }, refused: { total: 0, perClient: 0 } },
     blocking: { active: 0, idleCount: 0 }
   }, 'test')

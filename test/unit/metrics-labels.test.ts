@@ -29,6 +29,8 @@ async function scrapeWith (options: MetricsOptions): Promise<Scrape> {
     draining: () => false,
     backendInFlight: () => 7,
     clientPending: () => 3,
+    clientPendingBytes: () => 300,
+    scripts: { bytes: 1234, maxBytes: 4096 },
     dedicated: { count: 4, bounds: { max: 10 }, refused: { total: 1, perClient: 2 } },
     blocking: { active: 2, idleCount: 1 }
   }, 'test')
@@ -79,6 +81,9 @@ t.test('capacity gauges read their sources', async t => {
   const s = await scrapeWith({ perCommand: true, perNode: true })
   t.equal(s.sum('slotgate_backend_requests_in_flight'), 7)
   t.equal(s.sum('slotgate_client_requests_pending'), 3)
+  t.equal(s.sum('slotgate_client_pending_request_bytes'), 300)
+  t.equal(s.sum('slotgate_script_cache_bytes'), 1234)
+  t.equal(s.sum('slotgate_script_cache_limit_bytes'), 4096)
   t.equal(s.sum('slotgate_dedicated_connections'), 4)
   t.equal(s.sum('slotgate_dedicated_connections_limit'), 10)
   t.same(s.samples('slotgate_dedicated_connections_refused_total').map(x => [x.labels.limit, x.value]), [['total', 1], ['per_client', 2]])
