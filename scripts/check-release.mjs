@@ -49,7 +49,9 @@ try {
   check(help.status === 0 && help.stdout.includes('--seeds HOST:PORT'), 'slotgate --help lists the options')
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLOTGATE_')))
   const noSeeds = spawnSync(bin, [], { encoding: 'utf8', env, timeout: 10_000 })
-  check(noSeeds.status === 2 && noSeeds.stderr.includes('seeds: required'), 'slotgate without seeds stops with exit status 2')
+  // Fatal start errors are one JSON line on stdout (event config_invalid), as operators' log pipelines read them.
+  const fatal = noSeeds.stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l)).find(l => l.event === 'config_invalid')
+  check(noSeeds.status === 2 && fatal !== undefined && JSON.stringify(fatal.problems).includes('seeds: required'), 'slotgate without seeds stops with exit status 2 and a config_invalid line')
 
   // The chart archive, as `helm package` lays it out (slotgate/...).
   const chart = readFileSync(join(root, 'helm', 'slotgate', 'Chart.yaml'), 'utf8')
