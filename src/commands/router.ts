@@ -18,7 +18,8 @@ import { channelHome } from './pubsub-homes.js'
  */
 export type RoutePlan =
   | { kind: 'single', slot: number, readOnly: boolean, spec: CommandSpec }
-  | { kind: 'any-node', readOnly: boolean, spec: CommandSpec }
+  /** `forward`, when set, is sent instead of the client's arguments (see FCALL below). */
+  | { kind: 'any-node', readOnly: boolean, spec: CommandSpec, forward?: Buffer[] }
   | { kind: 'local', name: string, spec: CommandSpec }
   | { kind: 'split', spec: CommandSpec, keys: number[], slots: number[], merge: MergeKind, readOnly: boolean }
   | { kind: 'broadcast', spec: CommandSpec, merge: MergeKind, readOnly: boolean, allNodes: boolean }
@@ -162,6 +163,12 @@ export function routeCommand (table: CommandTable, args: readonly Buffer[], poli
   if (keys === null) {
     // Keys unknowable and not checked above (FCALL's numkeys, which a node checks only once
     // it found the function): let a master answer with its own error.
+    if (spec.name === 'fcall' || spec.name === 'fcall_ro') {
+      // Only `FCALL name numkeys`: the node's error is the same (function first, then
+      // numkeys), while a cluster node would read keys after an unparsable numkeys with
+      // atoi() ('02' as 2) and could answer CROSSSLOT where one node says "Function not found".
+      return { kind: 'any-node', readOnly, spec, forward: args.slice(0, 3) }
+    }
     return { kind: 'any-node', readOnly, spec }
   }
   if (SCRIPTS.has(spec.name)) {

@@ -57,7 +57,7 @@ export function execute (plan: RoutePlan, args: Buffer[], wire: Buffer | null, c
         get.start()
         return
       }
-      const req = new BackendRequest(args, -1, plan.readOnly, sink, target)
+      const req = new BackendRequest(plan.forward ?? args, -1, plan.readOnly, sink, target)
       req.protocol = client.protocol
       if (isSlowCommand(plan.spec)) req.runsLong(ctx.slowCommandTimeoutMs)
       if (!plan.readOnly && target !== null) client.writtenNodes.add(target)

@@ -81,8 +81,11 @@ export function queueInTransaction (plan: RoutePlan, args: Buffer[], client: Cli
     case 'script':
       return plan.slot >= 0 ? queue(one(plan.slot), [plan.slot]) : queue(one(-1), [])
     case 'any-node':
-    case 'local':
+    case 'local': {
+      const forward = plan.kind === 'any-node' ? plan.forward : undefined
+      if (forward !== undefined) return queue({ pieces: [{ args: forward, slot: -1, node: null }], merge: null, keyCount: 0, local: null }, [])
       return queue(name === 'config|get' ? { ...one(-1), filter: filterConfigGet } : one(-1), [])
+    }
     case 'split': {
       if (!tx.spansSlots) return queue(null, [], ReplyStrings.crossSlot)
       const parts = splitBySlot(args, plan.keys, plan.slots, plan.spec.name === 'mset')

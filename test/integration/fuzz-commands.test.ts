@@ -346,7 +346,7 @@ t.test('issue 13: `redis-cli MSET a 1 b` gets a single node\'s error and slotgat
   t.equal(cli.child.exitCode, null)
 })
 
-t.test('syntax errors a node finds when it runs the command: inside MULTI, in EXEC\'s array; one known gap (todo)', async t => {
+t.test('syntax errors a node finds when it runs the command: inside MULTI, in EXEC\'s array; FCALL\'s numkeys checked by the node', async t => {
   const c = await RawConn.open(cli.port)
   t.teardown(() => { c.destroy() })
   // A node queues a command whose own syntax is wrong and reports the error inside EXEC's
@@ -359,7 +359,16 @@ t.test('syntax errors a node finds when it runs the command: inside MULTI, in EX
   // (Redis 7.0 genericGetKeys): '02' reads as 2 keys, here in two slots, and it says CROSSSLOT.
   t.equal(await c.call('FCALL', 'nosuchfunction', '5', 'a', 'b'), '-ERR Function not found\r\n', 'FCALL with too large a numkeys: no keys for the node either')
   t.equal(await c.call('FCALL', 'nosuchfunction', '02', 'a', 'b'), '-ERR Function not found\r\n',
-    'FCALL with numkeys 02 over keys in two slots', { todo: 'forward [FCALL name numkeys] alone: needs an args override in the any-node plan' })
+    'FCALL with numkeys 02 over keys in two slots')
+  // With the function there, the node's next check is numkeys itself, inside MULTI too.
+  const lib = "#!lua name=fuzzshape\nredis.register_function('fuzzshape', function(keys, args) return #keys end)"
+  t.equal(await c.call('FUNCTION', 'LOAD', lib), '$9\r\nfuzzshape\r\n', 'FUNCTION LOAD on every master')
+  t.equal(await c.call('FCALL', 'fuzzshape', '02', 'a', 'b'), '-ERR Bad number of keys provided\r\n', 'FCALL of a function with numkeys 02')
+  t.equal(await c.call('FCALL', 'fuzzshape', '2', '{f}a', '{f}b'), ':2\r\n', 'the same with numkeys 2 over one slot runs')
+  c.write(cmd('MULTI') + cmd('FCALL_RO', 'nosuchfunction', '02', 'a', 'b') + cmd('FCALL', 'fuzzshape', '02', 'a', 'b') + cmd('EXEC'))
+  t.same(await c.read(4), ['+OK\r\n', '+QUEUED\r\n', '+QUEUED\r\n', '*2\r\n-ERR Function not found\r\n-ERR Bad number of keys provided\r\n'],
+    'inside MULTI: each error in its place in EXEC\'s array')
+  t.equal(await c.call('FUNCTION', 'DELETE', 'fuzzshape'), '+OK\r\n')
 })
 
 t.test(`command shapes from the table: ${TARGET} requests from ${MAIN_CONNECTIONS + BLOCKING_CONNECTIONS} connections and a control client`, async t => {

@@ -327,6 +327,18 @@ t.test('the order of checks: unknown command, arity, the proxy\'s policy, then t
   t.equal(arityPlan.kind === 'reject' ? arityPlan.atExec : 'not a reject', undefined, 'an arity error is not deferred: a node refuses it before MULTI queues it')
 })
 
+t.test('FCALL with a numkeys a cluster node would misread: only `FCALL name numkeys` is forwarded', async t => {
+  for (const numkeys of ['02', 'notanumber', '5', '-1']) {
+    const plan = routeCommand(table, ['FCALL', 'f', numkeys, 'a', 'b'].map(w => Buffer.from(w)))
+    t.equal(plan.kind, 'any-node', numkeys)
+    if (plan.kind !== 'any-node') continue
+    // A node reading '02' with atoi() would route by a and b (two slots) and answer CROSSSLOT.
+    t.same(plan.forward?.map(b => b.toString()), ['FCALL', 'f', numkeys], `${numkeys}: the function's name and numkeys, no keys`)
+  }
+  const config = routeCommand(table, ['CONFIG', 'GET', 'maxmemory'].map(w => Buffer.from(w)))
+  t.equal(config.kind === 'any-node' ? config.forward : 'other', undefined, 'other any-node commands go as the client sent them')
+})
+
 t.test('XREAD blocks only with a BLOCK option, read as xreadCommand reads its options', async t => {
   t.same(route(['XREADGROUP', 'GROUP', 'BLOCK', 'c', 'STREAMS', 's1', '>']), ['single', 15224, false, 'xreadgroup'], 'a group named BLOCK')
   t.same(route(['XREAD', 'COUNT', '1', 'BLOCK', '5', 'STREAMS', 's1', '$']), ['blocking', 15224, 'xread'])
