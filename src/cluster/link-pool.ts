@@ -105,6 +105,11 @@ export class LinkPool {
     return h !== undefined && h.retryAt > performance.now()
   }
 
+  /** True from a link to `node` failing until a link to it is up again. */
+  hasFailed (node: NodeAddress): boolean {
+    return this.health.has(node)
+  }
+
   /** Records that a link to `node` came up: its backoff is reset. */
   markUp (node: NodeAddress): void {
     const h = this.health.get(node)

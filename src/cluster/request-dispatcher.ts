@@ -12,6 +12,12 @@ import { ReplyStrings } from '../resp/reply-strings.js'
 import type { BackendObserver } from '../metrics/observers.js'
 
 const PING = Buffer.from('PING')
+/**
+ * How often the slot map is read while following a master whose link was lost: a failover
+ * shows the master flagged `fail` for about a second before a replica takes over (Redis
+ * delays the election by 500 ms plus up to 500 more), and a read every 250 ms sees it.
+ */
+const FOLLOW_LOST_MASTER_MS = 250
 const NOBODY: RequestOwner = { onRequestDone () {}, closed: false }
 
 /** Redirect and retry policy settings (see failure-policy.ts). */
@@ -34,6 +40,9 @@ export class RequestDispatcher implements LinkListener {
   private waiting: BackendRequest[] = []
   private roundRobin = 0
   private readonly sweepTimer: NodeJS.Timeout
+  /** Masters whose shared link was lost, with when following them ends (performance.now()). */
+  private readonly lostMasters = new Map<NodeAddress, number>()
+  private lostMastersReadAt = 0
   private refresh: (trigger: RefreshTrigger) => void = () => {}
   private readonly giveUpText: (reason: GiveUpReason, req: BackendRequest) => string = (reason, req) =>
     reason === 'redirects' ? ReplyStrings.tooManyRedirects(req.slot, this.options.maxRedirects) : ReplyStrings.deadlineExceeded(req.slot)
@@ -139,6 +148,7 @@ export class RequestDispatcher implements LinkListener {
   onLinkDown (link: NodeLink, unwritten: BackendRequest[], inFlight: BackendRequest[], reason: string): void {
     this.pool?.markDown(link, reason)
     this.refresh('link-lost')
+    if (this.topology.masters().includes(link.address)) this.lostMasters.set(link.address, performance.now() + this.options.failoverDeadlineMs)
     this.onRequestsLost(link.address, link.timedOut, unwritten, inFlight, reason)
   }
 
@@ -223,8 +233,9 @@ export class RequestDispatcher implements LinkListener {
 
   /** Retries waiting commands whose node may be back, and fails those past the deadline. */
   private sweep (): void {
-    if (this.waiting.length === 0) return
     const now = performance.now()
+    if (this.lostMasters.size > 0) this.followLostMasters(now)
+    if (this.waiting.length === 0) return
     const waiting = this.waiting
     this.waiting = []
     for (const req of waiting) {
@@ -239,6 +250,24 @@ export class RequestDispatcher implements LinkListener {
         this.send(req)
       }
     }
+  }
+
+  /**
+   * Reads the slot map every FOLLOW_LOST_MASTER_MS while a master whose link was lost still
+   * serves slots, until a link to it is up again or the failover deadline passed. Requests
+   * waiting for it ask for refreshes too, but in a quiet cluster nothing would before the
+   * periodic refresh: the failure flag (failover_detected) would be missed and the promoted
+   * replica learnt late.
+   */
+  private followLostMasters (now: number): void {
+    if (now - this.lostMastersReadAt < FOLLOW_LOST_MASTER_MS) return
+    const masters = new Set(this.topology.masters())
+    for (const [node, until] of this.lostMasters) {
+      if (now >= until || !masters.has(node) || this.pool?.hasFailed(node) !== true) this.lostMasters.delete(node)
+    }
+    if (this.lostMasters.size === 0) return
+    this.lostMastersReadAt = now
+    this.refresh('link-lost')
   }
 
   private deliver (req: BackendRequest, reply: Buffer): void {
