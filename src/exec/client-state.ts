@@ -1,4 +1,5 @@
 import type { User } from '../access/authenticator.js'
+import { SlotSet } from '../cluster/slot-set.js'
 import { clientEvents } from '../metrics/client-events.js'
 import type { ClientView, UnblockMode } from './client-view.js'
 import type { BlockedCommand, ClientContext, ExecContext } from './context.js'
@@ -26,7 +27,7 @@ export class ClientState implements ClientContext {
   /** The last command's table name, for CLIENT LIST's `cmd=`. */
   lastCommand = 'NULL'
   /** Slots this client wrote to (WAIT counts their masters' replicas); at most every slot. */
-  readonly writtenSlots = new Set<number>()
+  readonly writtenSlots = new SlotSet()
   /** Nodes that ran this client's keyless writes (a keyless script, a broadcast FLUSHALL). */
   readonly writtenNodes = new Set<string>()
   /**

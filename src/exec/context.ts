@@ -6,6 +6,7 @@ import type { NodeAddress } from '../cluster/node-address.js'
 import type { LinkOptions } from '../cluster/node-link.js'
 import type { RequestDispatcher } from '../cluster/request-dispatcher.js'
 import type { Topology } from '../cluster/topology.js'
+import type { SlotSet } from '../cluster/slot-set.js'
 import type { CommandTable } from '../commands/command-table.js'
 import type { ScriptCache } from '../commands/script-cache.js'
 import type { ClientView, UnblockMode } from './client-view.js'
@@ -90,7 +91,7 @@ export interface ClientContext {
   /** Commands blocked on a node for this client: given up at once when it leaves. */
   readonly blocked: Set<BlockedCommand>
   /** Slots and keyless targets this client wrote to (WAIT). */
-  readonly writtenSlots: Set<number>
+  readonly writtenSlots: SlotSet
   readonly writtenNodes: Set<NodeAddress>
 }
 
