@@ -7,7 +7,7 @@ import { ReplyStrings } from '../resp/reply-strings.js'
 import type { BlockedCommand, ClientContext } from './context.js'
 import type { UnblockMode } from './client-view.js'
 import type { QueueEntry } from './queue-entry.js'
-import { dedicatedLinkOptions } from './targets.js'
+import { leaseBlockingLink } from './targets.js'
 
 /** A reply time for a command that may block forever: no timeout of its own (node liveness still applies). */
 const FOREVER_MS = 2 ** 31
@@ -82,9 +82,8 @@ export class BlockingRequest implements RequestOwner, LinkProvider, QueueEntry, 
   linkTo (node: NodeAddress, req: BackendRequest): RequestLink | null {
     if (this.link !== null && !this.link.closed && this.link.node === node) return this.link
     this.giveBackLink()
-    const link = this.client.ctx.blocking.acquire(node, dedicatedLinkOptions(this.client))
+    const link = leaseBlockingLink(this.client, node, req)
     if (link === null) {
-      req.reply = errorReply(ReplyStrings.tooManyDedicated('total', this.client.ctx.dedicated.bounds.max))
       this.onRequestDone(req)
       return null
     }

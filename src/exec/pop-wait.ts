@@ -3,10 +3,8 @@ import { BackendRequest, type LinkProvider, type RequestLink, type RequestOwner 
 import type { DedicatedLink } from '../cluster/dedicated-link.js'
 import type { NodeAddress } from '../cluster/node-address.js'
 import { slotTag } from '../commands/slot-tags.js'
-import { errorReply } from '../resp/encode.js'
-import { ReplyStrings } from '../resp/reply-strings.js'
 import type { ClientContext } from './context.js'
-import { dedicatedLinkOptions } from './targets.js'
+import { leaseBlockingLink } from './targets.js'
 
 /** Names slotgate's staging lists apart from any other process's. */
 const INSTANCE = randomBytes(6).toString('hex')
@@ -61,9 +59,8 @@ export class PopWait implements RequestOwner, LinkProvider {
   linkTo (node: NodeAddress, req: BackendRequest): RequestLink | null {
     if (this.link !== null && !this.link.closed && this.link.node === node) return this.link
     this.giveBack()
-    const link = this.client.ctx.blocking.acquire(node, dedicatedLinkOptions(this.client, { learnClientId: true }))
+    const link = leaseBlockingLink(this.client, node, req)
     if (link === null) {
-      req.reply = errorReply(ReplyStrings.tooManyDedicated('total', this.client.ctx.dedicated.bounds.max))
       this.onRequestDone(req)
       return null
     }
