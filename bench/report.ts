@@ -2,7 +2,7 @@ import { judgeRow, judgeRss, MAX_CROWD_RSS_KIB, MAX_IDLE_RSS_KIB, type Verdict }
 import { markdownTable, type Align } from './markdown-table.js'
 import { errorRate, type ProbeResult } from './multi-key-probe.js'
 import { runNotes, succeeded, type ProxyId, type RunRecord, type Target } from './run-record.js'
-import { median, range } from './stats.js'
+import { median, medianInterval, range, type MedianInterval } from './stats.js'
 import type { Workload } from './workloads.js'
 
 const ops = (v: number | undefined): string => v === undefined ? '—' : Math.round(v).toLocaleString('en-US')
@@ -55,6 +55,8 @@ export interface WorkloadSummary {
   readonly peerRatio: (proxy: ProxyId) => number | undefined
   /** Median of the per-round ratios `a` ops/s ÷ `b` ops/s (rounds where both succeeded). */
   readonly roundRatio: (a: Target, b: Target) => number | undefined
+  /** A 95% interval for that median (stats.ts medianInterval); undefined under 6 rounds. */
+  readonly roundRatioInterval: (a: Target, b: Target) => MedianInterval | undefined
   readonly failedRuns: number
   readonly runs: number
   /** How many runs got a note of each kind. */
@@ -88,12 +90,13 @@ export function summarize (workload: Workload, runs: readonly RunRecord[]): Work
       foreignShare: median(mine.map(r => r?.foreignCpuShare))
     })
   }
-  const roundRatio = (a: Target, b: Target): number | undefined => median(rounds.map(round => ratio(pick(runs, round, a), pick(runs, round, b))))
+  const roundRatios = (a: Target, b: Target): Array<number | undefined> => rounds.map(round => ratio(pick(runs, round, a), pick(runs, round, b)))
   return {
     workload,
     targets,
-    peerRatio: proxy => roundRatio(proxy, 'predixy'),
-    roundRatio,
+    peerRatio: proxy => median(roundRatios(proxy, 'predixy')),
+    roundRatio: (a, b) => median(roundRatios(a, b)),
+    roundRatioInterval: (a, b) => medianInterval(roundRatios(a, b)),
     failedRuns: runs.filter(r => !succeeded(r)).length,
     runs: runs.length,
     noteKinds: countKinds(runs)
@@ -130,12 +133,15 @@ export function workloadTable (workload: Workload, runs: readonly RunRecord[], n
 }
 
 /**
- * The baseline's columns of a summary row: slotgate/baseline (median of the per-round ratios)
- * and both CPU figures; `—` on the `--workers` rows, whose slotgate is not the baseline's kind.
+ * The baseline's columns of a summary row: slotgate/baseline (median of the per-round ratios,
+ * with its 95% interval from 6 rounds on) and both CPU figures; `—` on the `--workers` rows,
+ * whose slotgate is not the baseline's kind.
  */
 function baselineCells (m: WorkloadSummary, proxy: ProxyId): string[] {
   if (proxy !== 'slotgate') return ['—', '—']
-  return [fixed(m.roundRatio('slotgate', 'slotgate-baseline'), 2), `${fixed(m.targets.get('slotgate')?.cpuMicros, 1)} / ${fixed(m.targets.get('slotgate-baseline')?.cpuMicros, 1)}`]
+  const interval = m.roundRatioInterval('slotgate', 'slotgate-baseline')
+  const within = interval === undefined ? '' : ` (${fixed(interval.low, 2)}–${fixed(interval.high, 2)})`
+  return [`${fixed(m.roundRatio('slotgate', 'slotgate-baseline'), 2)}${within}`, `${fixed(m.targets.get('slotgate')?.cpuMicros, 1)} / ${fixed(m.targets.get('slotgate-baseline')?.cpuMicros, 1)}`]
 }
 
 /** One row of a method's summary: a workload through slotgate (or its multi-process form). */

@@ -106,7 +106,7 @@ interface Report {
 
 /** Who s and b are in the summaries' baseline columns. */
 function baselineLegend (env: Environment, baseline: Baseline): string {
-  return `s = slotgate ${env.slotgateCommit} (this checkout), b = slotgate-baseline ${baseline.commit} (${baseline.dir}), same arguments and node flags, in the same rounds. slotgate/baseline above 1.00: slotgate has more ops/s; CPU s above b: slotgate spends more per request.`
+  return `s = slotgate ${env.slotgateCommit} (this checkout), b = slotgate-baseline ${baseline.commit} (${baseline.dir}), same arguments and node flags, in the same rounds. slotgate/baseline above 1.00: slotgate has more ops/s; in brackets, from 6 rounds on, a 95% interval for that median (order statistics of the per-round ratios): an interval that holds 1.00 is a difference this run cannot tell from the machine's noise. CPU s above b: slotgate spends more per request.`
 }
 
 function report (options: BenchOptions, measured: Measured, loadAtStart: string, names: Readonly<Record<Target, string>>, legend?: string): Report {

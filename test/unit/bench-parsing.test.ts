@@ -2,7 +2,7 @@ import t from 'tap'
 import { parseCommandStats } from '../../bench/command-counts.js'
 import { markdownTable } from '../../bench/markdown-table.js'
 import { parseOutput } from '../../bench/redis-benchmark.js'
-import { median, range } from '../../bench/stats.js'
+import { median, medianInterval, range } from '../../bench/stats.js'
 
 const HEADER = '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"'
 
@@ -41,6 +41,21 @@ t.test('median and range ignore missing values', async t => {
   t.equal(median([4, 1, 3, 2]), 2.5)
   t.equal(median([undefined]), undefined)
   t.same(range([2, undefined, 5, 1]), [1, 5])
+})
+
+t.test('medianInterval: the order statistics of the binomial table for the median', async t => {
+  const ascending = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1)
+  // Five values reach only 93.75% (both extremes): no 95% interval.
+  t.equal(medianInterval(ascending(5)), undefined)
+  // Six: the extremes, 1 - 2/64.
+  t.same(medianInterval([6, 2, undefined, 4, 1, 5, 3]), { low: 1, high: 6, coverage: 1 - 2 / 64 })
+  // Twenty-one: x(6) and x(16), 97.3% (x(7)..x(15) would be 92.2%).
+  const i21 = medianInterval(ascending(21).reverse())
+  t.equal(i21?.low, 6)
+  t.equal(i21?.high, 16)
+  t.ok(Math.abs((i21?.coverage ?? 0) - 0.9734) < 1e-4, `coverage ${i21?.coverage}`)
+  // A lower confidence narrows it.
+  t.same([medianInterval(ascending(21), 0.9)?.low, medianInterval(ascending(21), 0.9)?.high], [7, 15])
 })
 
 t.test('markdownTable pads columns and aligns numbers right', async t => {

@@ -93,6 +93,20 @@ t.test('summaries: per-round ratios, their medians, slotgate/predixy, and the ve
   t.match(cells[10], /FAILED: 1 of 9 runs/)
 })
 
+t.test('slotgate/baseline: the median of the per-round ratios, with its 95% interval from 6 rounds on', async t => {
+  const set = workloads({ requests: 1000 }, users).find(w => w.id === 'set') as Workload
+  const baselineRow = (rounds: number): string[] => {
+    // slotgate's ops/s over the baseline's: 0.90, 0.95, 1.00, ... by round.
+    const records = runs(set, Array.from({ length: rounds }, (_, i): Array<[number, Target, BenchOutcome, number?]> =>
+      [[i + 1, 'slotgate', outcome(90 + 5 * i), 10], [i + 1, 'slotgate-baseline', outcome(100), 10]]).flat())
+    const row = summaryTable([summarize(set, records)], new Map()).split('\n').find(l => l.startsWith('| SET -c 50')) as string
+    return row.split('|').slice(1, -1).map(c => c.trim())
+  }
+  t.equal(baselineRow(5)[6], '1.00', 'five rounds: no interval reaches 95%')
+  t.equal(baselineRow(7)[6], '1.05 (0.90–1.20)', 'seven rounds: the extremes (98.4%)')
+  t.equal(baselineRow(9)[6], '1.10 (0.95–1.25)', 'nine rounds: the second from each end (96.1%)')
+})
+
 t.test('cutToWindow keeps the samples inside the window and restarts the clock at the first', async t => {
   const profile: CpuProfile = { nodes: [], startTime: 1000, endTime: 2000, samples: [1, 2, 3, 4, 5], timeDeltas: [100, 100, 100, 100, 100] }
   // Sample times: 1100, 1200, 1300, 1400, 1500.
