@@ -37,6 +37,8 @@ export interface LocalClusterOptions {
 }
 
 const STOP_GRACE_MS = 1500
+/** How long to wait for one CLUSTER FAILOVER: Redis' own 5 s (CLUSTER_MF_TIMEOUT), plus time for every node to see it. */
+const MANUAL_FAILOVER_WINDOW_MS = 7000
 
 /**
  * A throwaway Redis Cluster of local `redis-server` processes on free loopback ports, for the
@@ -177,12 +179,28 @@ export class LocalCluster {
     return promoted
   }
 
-  /** Runs `CLUSTER FAILOVER [mode]` on a replica and resolves once every live node sees it as a master with slots. */
+  /**
+   * Runs `CLUSTER FAILOVER [mode]` on a replica and resolves once every live node sees it as a
+   * master with slots. Redis gives a manual failover 5 s (CLUSTER_MF_TIMEOUT) and then drops it
+   * without a word (in the node's log only: the replica had not caught up with its paused master,
+   * or its election got no majority), so, as an operator would, this asks again while the node
+   * is still a replica, up to 20 s in all.
+   */
   async failover (replicaPort: number, mode?: 'FORCE' | 'TAKEOVER'): Promise<void> {
     const node = this.#node(replicaPort)
-    await nodeCommand(node.host, node.port, 'CLUSTER', 'FAILOVER', ...(mode === undefined ? [] : [mode]))
-    await waitUntil(`${node.address} to be a master with slots after CLUSTER FAILOVER ${mode ?? ''}`, 15_000,
-      async () => hasRole(await readViews(this.#live()), node.port, 'master', true))
+    const what = `${node.address} to be a master with slots after CLUSTER FAILOVER ${mode ?? ''}`
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      await nodeCommand(node.host, node.port, 'CLUSTER', 'FAILOVER', ...(mode === undefined ? [] : [mode]))
+      try {
+        await waitUntil(what, Math.min(MANUAL_FAILOVER_WINDOW_MS, deadline - Date.now()),
+          async () => hasRole(await readViews(this.#live()), node.port, 'master', true))
+        break
+      } catch (err) {
+        if (Date.now() >= deadline || (await this.roles()).get(node.port) !== 'replica') throw err
+        this.#log(`${node.address}: CLUSTER FAILOVER ${mode ?? ''} did not complete in ${MANUAL_FAILOVER_WINDOW_MS} ms; asking again`)
+      }
+    }
     await this.#rememberSlots()
   }
 
